@@ -1,0 +1,156 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// Swift 6 language mode everywhere; `ExistentialAny` on. CI sets PARLEY_WERROR=1 so that
+// warnings in *our* targets fail the build (dependencies are not affected).
+var parleySwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+if ProcessInfo.processInfo.environment["PARLEY_WERROR"] == "1" {
+    parleySwiftSettings.append(.unsafeFlags(["-warnings-as-errors"]))
+}
+
+let package = Package(
+    name: "Parley",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "parleyd", targets: ["parleyd"]),
+        .executable(name: "parleyctl", targets: ["parleyctl"]),
+        .executable(name: "parley-sim", targets: ["parley-sim"]),
+        .executable(name: "parley-bench", targets: ["parley-bench"]),
+        .library(name: "ParleyControl", targets: ["ParleyControl"]),
+        .library(name: "ParleyConfig", targets: ["ParleyConfig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure core: identifiers, priorities, events, the incident model. No I/O.
+        .target(
+            name: "ParleyCore",
+            swiftSettings: parleySwiftSettings
+        ),
+        // Configuration: the Sendable struct and its YAML loader (file/line/key errors).
+        .target(
+            name: "ParleyConfig",
+            dependencies: [
+                "ParleyCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        // Incident store: SQLite through GRDB, hash-chained event log, group-commit writer.
+        .target(
+            name: "ParleyStore",
+            dependencies: [
+                "ParleyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        // Control protocol: versioned newline-delimited JSON messages and the line decoder.
+        // Pure (no sockets) so that parleyctl, the server and the fuzzers share it.
+        .target(
+            name: "ParleyControl",
+            dependencies: ["ParleyCore"],
+            swiftSettings: parleySwiftSettings
+        ),
+        // Control socket server (SwiftNIO, Unix socket, SO_PEERCRED roles, audit).
+        .target(
+            name: "ParleyControlServer",
+            dependencies: [
+                "ParleyCore",
+                "ParleyControl",
+                "ParleyConfig",
+                "ParleyStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        // systemd integration: sd_notify protocol, watchdog pings.
+        .target(
+            name: "ParleySystemd",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        .executableTarget(
+            name: "parleyd",
+            dependencies: [
+                "ParleyCore", "ParleyConfig", "ParleyStore", "ParleyControl",
+                "ParleyControlServer", "ParleySystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        .executableTarget(
+            name: "parleyctl",
+            dependencies: [
+                "ParleyCore", "ParleyControl", "ParleyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        .executableTarget(
+            name: "parley-sim",
+            dependencies: [
+                "ParleyCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        .executableTarget(
+            name: "parley-bench",
+            dependencies: [
+                "ParleyCore", "ParleyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: parleySwiftSettings),
+        .testTarget(name: "ParleyConfigTests", dependencies: ["ParleyConfig", "ParleyCore"], swiftSettings: parleySwiftSettings),
+        .testTarget(
+            name: "ParleyStoreTests",
+            dependencies: ["ParleyStore", "ParleyCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: parleySwiftSettings
+        ),
+        .testTarget(name: "ParleyControlTests", dependencies: ["ParleyControl", "ParleyCore"], swiftSettings: parleySwiftSettings),
+        .testTarget(
+            name: "ParleyControlServerTests",
+            dependencies: ["ParleyControlServer", "ParleyControl", "ParleyStore", "ParleyConfig", "ParleyCore",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: parleySwiftSettings
+        ),
+        .testTarget(name: "ParleySystemdTests", dependencies: ["ParleySystemd", .product(name: "Logging", package: "swift-log")], swiftSettings: parleySwiftSettings),
+        // End-to-end tests that run the built parleyd/parleyctl binaries as real processes.
+        .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyControl", "ParleyCore"], swiftSettings: parleySwiftSettings),
+    ]
+)
