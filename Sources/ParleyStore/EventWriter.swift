@@ -1,0 +1,368 @@
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import ParleyCore
+import ServiceLifecycle
+import Synchronization
+
+/// The store's single writer: producers submit events (or operations that change records and
+/// emit events); the writer commits them in batches (group commit), emergency first when there
+/// is a backlog, hash-chains every event, and acknowledges each submitter only after its
+/// transaction has committed.
+///
+/// Nothing is shed. When the backlog reaches `queueCapacity`, producers wait until the writer
+/// has made room (bounded memory). Emergency submissions are never made to wait for room: they
+/// may take the backlog past its bound, because an emergency must not queue behind routine
+/// traffic.
+public final class EventWriter: Service, Sendable {
+    /// A write to perform inside the batch transaction: change records, return a result and the
+    /// events to chain. Runs in a savepoint: if it throws, only its own changes are undone.
+    public typealias Operation<Result: Sendable> = @Sendable (Database, OperationContext) throws -> (Result, [EventDraft])
+
+    /// What an operation may know about the batch it runs in.
+    public struct OperationContext: Sendable {
+        /// The commit timestamp the batch's events will carry (UTC ms).
+        public let timestampMillis: Int64
+    }
+
+    public struct Statistics: Sendable, Equatable {
+        public var backlog: Int
+        public var waitingProducers: Int
+        public var committedEvents: Int64
+        public var committedBatches: Int64
+        public var failedBatches: Int64
+        public var head: ChainHead
+        /// Non-nil while the store refuses writes (disk full, I/O error); the last reason.
+        public var refusing: String?
+    }
+
+    private let store: IncidentStore
+    private let batchMaxEvents: Int
+    private let queueCapacity: Int
+    private let clock: any WallClock
+    private let logger: Logger
+    private let state: Mutex<WriterState>
+    private let feed: CommittedFeed
+    private let committedCounter = Counter(label: "parley_store_events_committed_total")
+    private let batchRecorder = Recorder(label: "parley_store_batch_events")
+
+    public init(
+        store: IncidentStore, batchMaxEvents: Int = 1000, queueCapacity: Int = 20000,
+        clock: any WallClock = SystemWallClock(), logger: Logger
+    ) throws {
+        precondition(batchMaxEvents > 0 && queueCapacity > 0)
+        self.store = store
+        self.batchMaxEvents = batchMaxEvents
+        self.queueCapacity = queueCapacity
+        self.clock = clock
+        self.logger = logger
+        let head = try store.anchor()
+        self.state = Mutex(WriterState(head: head))
+        self.feed = CommittedFeed(initial: head.sequence)
+    }
+
+    /// Committed-sequence notifications for followers (`tail`).
+    public var committed: CommittedFeed { feed }
+
+    public var statistics: Statistics {
+        state.withLock { state in
+            Statistics(
+                backlog: state.queue.count, waitingProducers: state.spaceWaiters.count,
+                committedEvents: state.committedEvents, committedBatches: state.committedBatches,
+                failedBatches: state.failedBatches, head: state.head, refusing: state.refusing)
+        }
+    }
+
+    // MARK: Submitting
+
+    /// Records one event; returns it as committed (with its sequence and hash).
+    @discardableResult
+    public func append(_ draft: EventDraft) async throws -> StoredEvent {
+        let (_, events): ((), [StoredEvent]) = try await perform(priority: draft.priority) { _, _ in ((), [draft]) }
+        return events[0]
+    }
+
+    /// Records several events in order, in one transaction; returns them as committed.
+    @discardableResult
+    public func append(contentsOf drafts: [EventDraft]) async throws -> [StoredEvent] {
+        guard let priority = drafts.map(\.priority).min() else { return [] }
+        let (_, events): ((), [StoredEvent]) = try await perform(priority: priority) { _, _ in ((), drafts) }
+        return events
+    }
+
+    /// Runs `operation` in the next batch transaction and chains the events it returns.
+    public func perform<Result: Sendable>(
+        priority: Priority, _ operation: @escaping Operation<Result>
+    ) async throws -> (Result, [StoredEvent]) {
+        try await waitForRoom(priority: priority)
+        return try await withCheckedThrowingContinuation { continuation in
+            let item = PendingItem(
+                priority: priority, arrival: 0,
+                run: { db, context in
+                    let (result, drafts) = try operation(db, context)
+                    return (result as any Sendable, drafts)
+                },
+                complete: { outcome in
+                    switch outcome {
+                    case .success(let (result, events)): continuation.resume(returning: (result as! Result, events))
+                    case .failure(let error): continuation.resume(throwing: error)
+                    }
+                })
+            let rejected: Bool = state.withLock { state in
+                guard !state.shuttingDown else { return true }
+                var item = item
+                item.arrival = state.nextArrival
+                state.nextArrival &+= 1
+                state.queue.insert(item)
+                if let wake = state.writerWake {
+                    state.writerWake = nil
+                    wake.resume()
+                }
+                return false
+            }
+            if rejected { continuation.resume(throwing: StoreError.shuttingDown) }
+        }
+    }
+
+    private func waitForRoom(priority: Priority) async throws {
+        if priority == .emergency { return }
+        while true {
+            let verdict: RoomVerdict = state.withLock { state in
+                if state.shuttingDown { return .shuttingDown }
+                if state.queue.count < self.queueCapacity { return .room }
+                return .full
+            }
+            switch verdict {
+            case .room: return
+            case .shuttingDown: throw StoreError.shuttingDown
+            case .full:
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    let resumeNow: Bool = state.withLock { state in
+                        if state.shuttingDown || state.queue.count < self.queueCapacity { return true }
+                        state.spaceWaiters.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+        }
+    }
+
+    private enum RoomVerdict { case room, full, shuttingDown }
+
+    // MARK: Running
+
+    public func run() async throws {
+        logger.info("Event writer started", metadata: ["store.head": "\(statistics.head.sequence)"])
+        await withGracefulShutdownHandler {
+            while let batch = await self.nextBatch() {
+                await self.write(batch)
+            }
+        } onGracefulShutdown: {
+            self.beginShutdown()
+        }
+        logger.info("Event writer stopped", metadata: ["store.head": "\(statistics.head.sequence)"])
+    }
+
+    /// Stops taking new work; `run()` returns once the backlog is written.
+    public func beginShutdown() {
+        let (wake, waiters): (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, any Error>]) = state.withLock {
+            state in
+            state.shuttingDown = true
+            let wake = state.writerWake
+            state.writerWake = nil
+            let waiters = Array(state.spaceWaiters)
+            state.spaceWaiters.removeAll()
+            return (wake, waiters)
+        }
+        wake?.resume()
+        for waiter in waiters { waiter.resume(throwing: StoreError.shuttingDown) }
+    }
+
+    private func nextBatch() async -> [PendingItem]? {
+        while true {
+            let taken: [PendingItem]? = state.withLock { state in
+                if state.queue.isEmpty { return state.shuttingDown ? [] : nil }
+                return state.takeBatch(maxEvents: self.batchMaxEvents)
+            }
+            if let taken {
+                return taken.isEmpty ? nil : taken
+            }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow: Bool = state.withLock { state in
+                    if !state.queue.isEmpty || state.shuttingDown { return true }
+                    state.writerWake = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    private func write(_ batch: [PendingItem]) async {
+        let (startHead, lastTimestamp) = state.withLock { ($0.head, $0.lastTimestamp) }
+        // Timestamps never go backwards along the chain, even if the wall clock is stepped back.
+        let now = max(Timestamp.millis(clock.now()), lastTimestamp)
+        let outcome: Result<BatchResult, any Error>
+        do {
+            let result = try await store.pool.write { db in
+                try Self.writeBatch(batch, in: db, head: startHead, now: now)
+            }
+            outcome = .success(result)
+        } catch {
+            outcome = .failure(error)
+        }
+        let waiters: [CheckedContinuation<Void, any Error>]
+        switch outcome {
+        case .success(let result):
+            let (recovered, ws): (String?, [CheckedContinuation<Void, any Error>]) = state.withLock { state in
+                state.head = result.head
+                state.lastTimestamp = result.timestamp
+                state.committedEvents += Int64(result.eventCount)
+                state.committedBatches += 1
+                let recovered = state.refusing
+                state.refusing = nil
+                return (recovered, state.releaseWaiters(capacity: self.queueCapacity))
+            }
+            waiters = ws
+            if let recovered {
+                logger.notice("Incident store accepting writes again", metadata: ["store.previous_error": "\(recovered)"])
+            }
+            committedCounter.increment(by: result.eventCount)
+            batchRecorder.record(result.eventCount)
+            feed.publish(result.head.sequence)
+            for (item, itemOutcome) in zip(batch, result.outcomes) {
+                item.complete(itemOutcome)
+            }
+        case .failure(let error):
+            let storeError = Self.classify(error)
+            let (firstFailure, ws): (Bool, [CheckedContinuation<Void, any Error>]) = state.withLock { state in
+                state.failedBatches += 1
+                let first = state.refusing == nil
+                state.refusing = storeError.description
+                return (first, state.releaseWaiters(capacity: self.queueCapacity))
+            }
+            waiters = ws
+            if firstFailure {
+                logger.error(
+                    "Incident store refusing writes",
+                    metadata: ["store.path": "\(store.path)", "store.error": "\(error)", "store.batch_items": "\(batch.count)"])
+            }
+            for item in batch { item.complete(.failure(storeError)) }
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private struct BatchResult: Sendable {
+        var head: ChainHead
+        var timestamp: Int64
+        var eventCount: Int
+        var outcomes: [Result<(any Sendable, [StoredEvent]), any Error>]
+    }
+
+    private static func writeBatch(_ batch: [PendingItem], in db: Database, head: ChainHead, now: Int64) throws -> BatchResult {
+        var chain = head
+        var outcomes: [Result<(any Sendable, [StoredEvent]), any Error>] = []
+        outcomes.reserveCapacity(batch.count)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO events (sequence, recorded_at, priority, kind, source, incident_id, payload, previous_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let context = OperationContext(timestampMillis: now)
+        var eventCount = 0
+        for item in batch {
+            let before = chain
+            var itemResult: (any Sendable, [StoredEvent])?
+            do {
+                try db.inSavepoint {
+                    let (result, drafts) = try item.run(db, context)
+                    var stored: [StoredEvent] = []
+                    stored.reserveCapacity(drafts.count)
+                    for draft in drafts {
+                        guard EventChain.isValidName(draft.kind.rawValue) else {
+                            throw StoreError.invalid("event kind '\(draft.kind)' must be 1…128 printable characters without spaces")
+                        }
+                        guard EventChain.isValidName(draft.source.rawValue) else {
+                            throw StoreError.invalid("event source '\(draft.source)' must be 1…128 printable characters without spaces")
+                        }
+                        let payload = draft.payload.canonicalString
+                        let sequence = chain.sequence + 1
+                        let hash = EventChain.hash(
+                            sequence: sequence, timestampMillis: now, priority: draft.priority,
+                            kind: draft.kind.rawValue, source: draft.source.rawValue,
+                            incidentID: draft.incidentID, payload: payload, previousHash: chain.hash)
+                        try insert.execute(arguments: [
+                            sequence, now, draft.priority.name, draft.kind.rawValue, draft.source.rawValue,
+                            draft.incidentID, payload, chain.hash, hash,
+                        ])
+                        stored.append(
+                            StoredEvent(
+                                sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind,
+                                source: draft.source, incidentID: draft.incidentID, payload: payload,
+                                previousHash: chain.hash, hash: hash))
+                        chain = ChainHead(sequence: sequence, hash: hash)
+                    }
+                    itemResult = (result, stored)
+                    return .commit
+                }
+            } catch {
+                if isBatchFatal(error) { throw error }
+                chain = before
+                outcomes.append(.failure(error))
+                continue
+            }
+            eventCount += itemResult!.1.count
+            outcomes.append(.success(itemResult!))
+        }
+        if chain != head {
+            try db.execute(
+                sql: """
+                    INSERT INTO chain_anchor (id, last_sequence, last_hash) VALUES (1, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET last_sequence = excluded.last_sequence, last_hash = excluded.last_hash
+                    """, arguments: [chain.sequence, chain.hash])
+        }
+        return BatchResult(head: chain, timestamp: now, eventCount: eventCount, outcomes: outcomes)
+    }
+
+    /// Errors that mean the whole transaction cannot commit (as opposed to one operation's
+    /// constraint violation, which only fails that operation).
+    private static func isBatchFatal(_ error: any Error) -> Bool {
+        guard let dbError = error as? DatabaseError else { return false }
+        switch dbError.resultCode {
+        case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_CANTOPEN,
+            .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_NOMEM:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func classify(_ error: any Error) -> StoreError {
+        if let storeError = error as? StoreError { return storeError }
+        if let dbError = error as? DatabaseError {
+            if dbError.resultCode == .SQLITE_FULL {
+                return .full("SQLite: database or disk is full")
+            }
+            return .writeFailed("SQLite \(dbError.resultCode): \(dbError.message ?? "")")
+        }
+        return .writeFailed("\(error)")
+    }
+}
+
+struct PendingItem: Sendable, Comparable {
+    let priority: Priority
+    var arrival: UInt64
+    let run: @Sendable (Database, EventWriter.OperationContext) throws -> (any Sendable, [EventDraft])
+    let complete: @Sendable (Result<(any Sendable, [StoredEvent]), any Error>) -> Void
+
+    static func < (lhs: PendingItem, rhs: PendingItem) -> Bool {
+        if lhs.priority != rhs.priority { return lhs.priority < rhs.priority }
+        return lhs.arrival < rhs.arrival
+    }
+
+    static func == (lhs: PendingItem, rhs: PendingItem) -> Bool {
+        lhs.priority == rhs.priority && lhs.arrival == rhs.arrival
+    }
+}

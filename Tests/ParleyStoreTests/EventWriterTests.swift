@@ -1,0 +1,173 @@
+import Foundation
+import ParleyCore
+import Synchronization
+import Testing
+
+@testable import ParleyStore
+
+@Suite("Event writer")
+struct EventWriterTests {
+    @Test func acknowledgedEventsCarryConsecutiveSequencesAndAChainedHash() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, logger: .quiet)
+        let events = try await withRunningWriter(writer) {
+            var events: [StoredEvent] = []
+            for index in 0..<5 { events.append(try await writer.append(draft(index))) }
+            return events
+        }
+        #expect(events.map(\.sequence) == [1, 2, 3, 4, 5])
+        #expect(events[0].previousHash == ChainHead.genesis.hash)
+        for (previous, next) in zip(events, events.dropFirst()) {
+            #expect(next.previousHash == previous.hash)
+        }
+        for event in events { #expect(EventChain.hash(of: event) == event.hash) }
+        #expect(try store.events(matching: EventFilter()) == events)
+        #expect(try store.anchor() == ChainHead(sequence: 5, hash: events[4].hash))
+    }
+
+    @Test func concurrentProducersAreGroupCommittedAndAllAcknowledged() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, batchMaxEvents: 500, logger: .quiet)
+        let sequences = try await withRunningWriter(writer) {
+            try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<2000 {
+                    group.addTask { try await writer.append(draft(index)).sequence }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+        }
+        #expect(Set(sequences) == Set(1...2000))
+        let stats = writer.statistics
+        #expect(stats.committedEvents == 2000)
+        #expect(stats.committedBatches < 2000, "events were not batched")
+        #expect(try ChainVerifier.verify(store).intact)
+    }
+
+    @Test func aBacklogIsWrittenEmergencyFirst() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        // Batches of one, so the order of commits is the order of service.
+        let writer = try EventWriter(store: store, batchMaxEvents: 1, logger: .quiet)
+        // Queue work before the writer runs, so there is a backlog to order.
+        let producers = Task {
+            try await withThrowingTaskGroup(of: StoredEvent.self) { group in
+                for index in 0..<3 { group.addTask { try await writer.append(draft(index, priority: .admin)) } }
+                for index in 0..<3 { group.addTask { try await writer.append(draft(index, priority: .routine)) } }
+                group.addTask { try await writer.append(draft(99, priority: .emergency, kind: "radio.emergency")) }
+                return try await group.reduce(into: [StoredEvent]()) { $0.append($1) }
+            }
+        }
+        while writer.statistics.backlog < 7 { try await Task.sleep(for: .milliseconds(5)) }
+        let events = try await withRunningWriter(writer) { try await producers.value }
+        let ordered = events.sorted { $0.sequence < $1.sequence }
+        #expect(ordered.first?.kind == "radio.emergency")
+        #expect(ordered.map(\.priority) == [.emergency, .routine, .routine, .routine, .admin, .admin, .admin])
+    }
+
+    @Test func producersWaitWhenTheBacklogIsFullAndNothingIsShed() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, batchMaxEvents: 2, queueCapacity: 4, logger: .quiet)
+        let producers = Task {
+            try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<10 { group.addTask { try await writer.append(draft(index)).sequence } }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+        }
+        // Without a running writer, four are queued and six producers wait for room.
+        while writer.statistics.waitingProducers < 6 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(writer.statistics.backlog == 4)
+        // An emergency is never made to wait for room.
+        let emergency = Task { try await writer.append(draft(0, priority: .emergency)) }
+        while writer.statistics.backlog < 5 { try await Task.sleep(for: .milliseconds(5)) }
+        let sequences = try await withRunningWriter(writer) { try await producers.value }
+        #expect(Set(sequences).count == 10)
+        #expect(try await emergency.value.sequence == 1)
+        #expect(try store.counts().events == 11)
+    }
+
+    @Test func aFailingOperationIsUndoneWithoutTakingItsBatchDown() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
+        let failures = try await withRunningWriter(writer) {
+            await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        do {
+                            if index == 7 {
+                                // Violates a foreign key: incident 12345 does not exist.
+                                _ = try await writer.perform(priority: .routine) { db, _ -> ((), [EventDraft]) in
+                                    try db.execute(sql: "INSERT INTO grade_history (incident_id, grade, graded_at, graded_by, reason) VALUES (12345, 1, 0, 'x', 'y')")
+                                    return ((), [draft(index)])
+                                }
+                            } else if index == 8 {
+                                _ = try await writer.append(EventDraft(priority: .routine, kind: "bad kind", source: "system"))
+                            } else {
+                                _ = try await writer.append(draft(index))
+                            }
+                            return false
+                        } catch {
+                            return true
+                        }
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+        }
+        #expect(failures == 2)
+        #expect(try store.counts().events == 18)
+        #expect(try ChainVerifier.verify(store).intact)
+    }
+
+    @Test func theChainContinuesAcrossARestart() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        do {
+            let store = try temp.open()
+            let writer = try EventWriter(store: store, logger: .quiet)
+            try await withRunningWriter(writer) { for index in 0..<3 { try await writer.append(draft(index)) } }
+            try store.close()
+        }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, logger: .quiet)
+        let next = try await withRunningWriter(writer) { try await writer.append(draft(3)) }
+        #expect(next.sequence == 4)
+        #expect(try ChainVerifier.verify(store) == ChainReport(checked: 4, lastGoodSequence: 4, firstBadSequence: nil, problem: nil))
+    }
+
+    @Test func afterShutdownTheBacklogIsFlushedAndNewWorkIsRefused() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, logger: .quiet)
+        let pending = Task { try await writer.append(draft(1)) }
+        while writer.statistics.backlog < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        writer.beginShutdown()
+        try await writer.run()
+        #expect(try await pending.value.sequence == 1)
+        await #expect(throws: StoreError.shuttingDown) { try await writer.append(draft(2)) }
+    }
+
+    @Test func timestampsNeverGoBackwardsWhenTheWallClockIsStepped() async throws {
+        final class SteppedClock: WallClock {
+            let times = Mutex<[Date]>([Date(timeIntervalSince1970: 2_000_000), Date(timeIntervalSince1970: 1_000_000)])
+            func now() -> Date { times.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] } }
+        }
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, clock: SteppedClock(), logger: .quiet)
+        let (first, second) = try await withRunningWriter(writer) {
+            (try await writer.append(draft(1)), try await writer.append(draft(2)))
+        }
+        #expect(second.timestampMillis >= first.timestampMillis)
+    }
+}
