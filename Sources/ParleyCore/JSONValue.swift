@@ -79,7 +79,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
             out += "]"
         case .object(let members):
             out += "{"
-            let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (index, key) in keys.enumerated() {
                 if index > 0 { out += "," }
                 JSONValue.appendEscaped(key, to: &out)
@@ -92,6 +92,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     private static func appendEscaped(_ string: String, to out: inout String) {
         out += "\""
+        // Fast path: nothing to escape (the common case for names, ids and ordinary text).
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) {
+            out += string
+            out += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

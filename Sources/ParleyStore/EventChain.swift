@@ -27,26 +27,31 @@ public enum EventChain {
         sequence: Int64, timestampMillis: Int64, priority: Priority, kind: String, source: String,
         incidentID: Int64?, payload: String, previousHash: String
     ) -> String {
-        var text = "parley-event-v1\n"
-        text.reserveCapacity(96 + kind.utf8.count + source.utf8.count + payload.utf8.count + 64)
-        text += String(sequence)
-        text += "\n"
-        text += String(timestampMillis)
-        text += "\n"
-        text += priority.name
-        text += "\n"
-        text += kind
-        text += "\n"
-        text += source
-        text += "\n"
-        if let incidentID { text += String(incidentID) }
-        text += "\n"
-        text += payload
-        text += "\n"
-        text += previousHash
+        // Fed to the hasher piece by piece: the same bytes as the joined text, without building it.
         var hasher = SHA256()
-        var copy = text
-        copy.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        func feed(_ piece: String) {
+            var piece = piece
+            piece.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        let newline: [UInt8] = [0x0a]
+        func separator() { hasher.update(data: newline) }
+        feed("parley-event-v1")
+        separator()
+        feed(String(sequence))
+        separator()
+        feed(String(timestampMillis))
+        separator()
+        feed(priority.name)
+        separator()
+        feed(kind)
+        separator()
+        feed(source)
+        separator()
+        if let incidentID { feed(String(incidentID)) }
+        separator()
+        feed(payload)
+        separator()
+        feed(previousHash)
         return hex(hasher.finalize())
     }
 

@@ -79,7 +79,8 @@ public final class EventWriter: Service, Sendable {
     /// Records one event; returns it as committed (with its sequence and hash).
     @discardableResult
     public func append(_ draft: EventDraft) async throws -> StoredEvent {
-        let (_, events): ((), [StoredEvent]) = try await perform(priority: draft.priority) { _, _ in ((), [draft]) }
+        try Self.validate(draft)
+        let (_, events) = try await enqueue(priority: draft.priority, work: .events([draft]))
         return events[0]
     }
 
@@ -87,34 +88,32 @@ public final class EventWriter: Service, Sendable {
     @discardableResult
     public func append(contentsOf drafts: [EventDraft]) async throws -> [StoredEvent] {
         guard let priority = drafts.map(\.priority).min() else { return [] }
-        let (_, events): ((), [StoredEvent]) = try await perform(priority: priority) { _, _ in ((), drafts) }
-        return events
+        for draft in drafts { try Self.validate(draft) }
+        return try await enqueue(priority: priority, work: .events(drafts)).1
     }
 
     /// Runs `operation` in the next batch transaction and chains the events it returns.
     public func perform<Result: Sendable>(
         priority: Priority, _ operation: @escaping Operation<Result>
     ) async throws -> (Result, [StoredEvent]) {
+        let (result, events) = try await enqueue(
+            priority: priority,
+            work: .operation({ db, context in
+                let (result, drafts) = try operation(db, context)
+                for draft in drafts { try Self.validate(draft) }
+                return (result as any Sendable, drafts)
+            }))
+        return (result as! Result, events)
+    }
+
+    private func enqueue(priority: Priority, work: PendingItem.Work) async throws -> (any Sendable, [StoredEvent]) {
         try await waitForRoom(priority: priority)
         return try await withCheckedThrowingContinuation { continuation in
-            let item = PendingItem(
-                priority: priority, arrival: 0,
-                run: { db, context in
-                    let (result, drafts) = try operation(db, context)
-                    return (result as any Sendable, drafts)
-                },
-                complete: { outcome in
-                    switch outcome {
-                    case .success(let (result, events)): continuation.resume(returning: (result as! Result, events))
-                    case .failure(let error): continuation.resume(throwing: error)
-                    }
-                })
             let rejected: Bool = state.withLock { state in
                 guard !state.shuttingDown else { return true }
-                var item = item
-                item.arrival = state.nextArrival
+                state.queue.insert(
+                    PendingItem(priority: priority, arrival: state.nextArrival, work: work, complete: { continuation.resume(with: $0) }))
                 state.nextArrival &+= 1
-                state.queue.insert(item)
                 if let wake = state.writerWake {
                     state.writerWake = nil
                     wake.resume()
@@ -122,6 +121,15 @@ public final class EventWriter: Service, Sendable {
                 return false
             }
             if rejected { continuation.resume(throwing: StoreError.shuttingDown) }
+        }
+    }
+
+    private static func validate(_ draft: EventDraft) throws {
+        guard EventChain.isValidName(draft.kind.rawValue) else {
+            throw StoreError.invalid("event kind '\(draft.kind)' must be 1…128 printable characters without spaces")
+        }
+        guard EventChain.isValidName(draft.source.rawValue) else {
+            throw StoreError.invalid("event source '\(draft.source)' must be 1…128 printable characters without spaces")
         }
     }
 
@@ -265,56 +273,33 @@ public final class EventWriter: Service, Sendable {
         var chain = head
         var outcomes: [Result<(any Sendable, [StoredEvent]), any Error>] = []
         outcomes.reserveCapacity(batch.count)
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO events (sequence, recorded_at, priority, kind, source, incident_id, payload, previous_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        let insert = try EventInsertStatement(db)
         let context = OperationContext(timestampMillis: now)
         var eventCount = 0
         for item in batch {
-            let before = chain
-            var itemResult: (any Sendable, [StoredEvent])?
-            do {
-                try db.inSavepoint {
-                    let (result, drafts) = try item.run(db, context)
-                    var stored: [StoredEvent] = []
-                    stored.reserveCapacity(drafts.count)
-                    for draft in drafts {
-                        guard EventChain.isValidName(draft.kind.rawValue) else {
-                            throw StoreError.invalid("event kind '\(draft.kind)' must be 1…128 printable characters without spaces")
-                        }
-                        guard EventChain.isValidName(draft.source.rawValue) else {
-                            throw StoreError.invalid("event source '\(draft.source)' must be 1…128 printable characters without spaces")
-                        }
-                        let payload = draft.payload.canonicalString
-                        let sequence = chain.sequence + 1
-                        let hash = EventChain.hash(
-                            sequence: sequence, timestampMillis: now, priority: draft.priority,
-                            kind: draft.kind.rawValue, source: draft.source.rawValue,
-                            incidentID: draft.incidentID, payload: payload, previousHash: chain.hash)
-                        try insert.execute(arguments: [
-                            sequence, now, draft.priority.name, draft.kind.rawValue, draft.source.rawValue,
-                            draft.incidentID, payload, chain.hash, hash,
-                        ])
-                        stored.append(
-                            StoredEvent(
-                                sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind,
-                                source: draft.source, incidentID: draft.incidentID, payload: payload,
-                                previousHash: chain.hash, hash: hash))
-                        chain = ChainHead(sequence: sequence, hash: hash)
+            switch item.work {
+            case .events(let drafts):
+                // Validated on submission: only a batch-fatal error (disk full, I/O) can fail these.
+                let stored = try chainAndInsert(drafts, chain: &chain, insert: insert, now: now)
+                eventCount += stored.count
+                outcomes.append(.success(((), stored)))
+            case .operation(let operation):
+                let before = chain
+                do {
+                    var outcome: (any Sendable, [StoredEvent])?
+                    try db.inSavepoint {
+                        let (result, drafts) = try operation(db, context)
+                        outcome = (result, try chainAndInsert(drafts, chain: &chain, insert: insert, now: now))
+                        return .commit
                     }
-                    itemResult = (result, stored)
-                    return .commit
+                    eventCount += outcome!.1.count
+                    outcomes.append(.success(outcome!))
+                } catch {
+                    if isBatchFatal(error) { throw error }
+                    chain = before
+                    outcomes.append(.failure(error))
                 }
-            } catch {
-                if isBatchFatal(error) { throw error }
-                chain = before
-                outcomes.append(.failure(error))
-                continue
             }
-            eventCount += itemResult!.1.count
-            outcomes.append(.success(itemResult!))
         }
         if chain != head {
             try db.execute(
@@ -324,6 +309,31 @@ public final class EventWriter: Service, Sendable {
                     """, arguments: [chain.sequence, chain.hash])
         }
         return BatchResult(head: chain, timestamp: now, eventCount: eventCount, outcomes: outcomes)
+    }
+
+    private static func chainAndInsert(
+        _ drafts: [EventDraft], chain: inout ChainHead, insert: EventInsertStatement, now: Int64
+    ) throws -> [StoredEvent] {
+        var stored: [StoredEvent] = []
+        stored.reserveCapacity(drafts.count)
+        for draft in drafts {
+            let payload = draft.payload.canonicalString
+            let sequence = chain.sequence + 1
+            let hash = EventChain.hash(
+                sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind.rawValue,
+                source: draft.source.rawValue, incidentID: draft.incidentID, payload: payload, previousHash: chain.hash)
+            try insert.insert(
+                sequence: sequence, recordedAt: now, priority: draft.priority, kind: draft.kind.rawValue,
+                source: draft.source.rawValue, incidentID: draft.incidentID, payload: payload,
+                previousHash: chain.hash, hash: hash)
+            stored.append(
+                StoredEvent(
+                    sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind,
+                    source: draft.source, incidentID: draft.incidentID, payload: payload, previousHash: chain.hash,
+                    hash: hash))
+            chain = ChainHead(sequence: sequence, hash: hash)
+        }
+        return stored
     }
 
     /// Errors that mean the whole transaction cannot commit (as opposed to one operation's
@@ -352,9 +362,16 @@ public final class EventWriter: Service, Sendable {
 }
 
 struct PendingItem: Sendable, Comparable {
+    enum Work: Sendable {
+        /// Plain events, validated on submission.
+        case events([EventDraft])
+        /// Record changes plus events, run in a savepoint.
+        case operation(@Sendable (Database, EventWriter.OperationContext) throws -> (any Sendable, [EventDraft]))
+    }
+
     let priority: Priority
-    var arrival: UInt64
-    let run: @Sendable (Database, EventWriter.OperationContext) throws -> (any Sendable, [EventDraft])
+    let arrival: UInt64
+    let work: Work
     let complete: @Sendable (Result<(any Sendable, [StoredEvent]), any Error>) -> Void
 
     static func < (lhs: PendingItem, rhs: PendingItem) -> Bool {

@@ -152,3 +152,35 @@ struct ChainVerifierTests {
         #expect(report.problem?.contains("outside parleyd") == true)
     }
 }
+
+@Suite("Event hash")
+struct EventHashTests {
+    /// The chain's hash must be reproducible by anyone with the documented recipe: check it
+    /// against coreutils' `sha256sum` over the joined text.
+    @Test func theHashIsSHA256OfTheDocumentedTextAsComputedBySha256sum() throws {
+        let payload = JSONValue.object(["text": "hello\nworld", "n": 7]).canonicalString
+        let previous = String(repeating: "ab", count: 32)
+        let ours = EventChain.hash(
+            sequence: 42, timestampMillis: 1_795_456_471_123, priority: .emergency, kind: "radio.emergency",
+            source: "channel:north", incidentID: 9, payload: payload, previousHash: previous)
+        let text = "parley-event-v1\n42\n1795456471123\nemergency\nradio.emergency\nchannel:north\n9\n\(payload)\n\(previous)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let reference = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+        process.waitUntilExit()
+        #expect(ours == String(reference))
+        // And without an incident the field is empty, not "nil".
+        let unlinked = EventChain.hash(
+            sequence: 1, timestampMillis: 0, priority: .routine, kind: "k", source: "s", incidentID: nil, payload: "{}",
+            previousHash: ChainHead.genesis.hash)
+        #expect(unlinked != ours)
+        #expect(unlinked.count == 64)
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension ParleyConfiguration {
+    /// The SQLite store: `store.file` if absolute, else inside the state directory.
+    /// Absolute after ``resolvingPaths(stateDirOverride:currentDirectory:)``.
+    public var storePath: String {
+        Self.join(daemon.stateDirectory, store.file)
+    }
+
+    /// The control socket: `control.socket` if absolute, else inside the runtime directory.
+    /// Absolute after ``resolvingPaths(stateDirOverride:currentDirectory:)``.
+    public var socketPath: String {
+        Self.join(daemon.runtimeDirectory, control.socket)
+    }
+
+    /// Where recordings are written: `recordings/` inside the state directory.
+    public var recordingsDirectory: String {
+        Self.join(daemon.stateDirectory, "recordings")
+    }
+
+    /// The same configuration with every path absolute. Call once, at start-up and on reload.
+    ///
+    /// - `stateDirOverride` (`parleyd --state-dir DIR`) replaces `daemon.state_dir` **and**
+    ///   `daemon.runtime_dir`: the store, the recordings and the control socket all go under
+    ///   DIR, so one flag gives a self-contained instance (tests, demos). `store.file` and
+    ///   `control.socket` given as absolute paths stay where they are.
+    /// - Relative directories resolve against `currentDirectory` (default: the process's
+    ///   working directory), *not* against the configuration file's directory.
+    /// - `.` components and repeated slashes are removed; `..` is kept (symlinks).
+    ///
+    /// A socket path longer than 107 bytes cannot be bound; the control server reports it.
+    public func resolvingPaths(stateDirOverride: String? = nil, currentDirectory: String? = nil) -> ParleyConfiguration {
+        let base = currentDirectory ?? Self.workingDirectory() ?? "/"
+        var resolved = self
+        let stateDirectory = Self.absolute(stateDirOverride ?? daemon.stateDirectory, base: base)
+        resolved.daemon.stateDirectory = stateDirectory
+        resolved.daemon.runtimeDirectory = stateDirOverride == nil
+            ? Self.absolute(daemon.runtimeDirectory, base: base) : stateDirectory
+        resolved.store.file = Self.absolute(store.file, base: stateDirectory)
+        resolved.control.socket = Self.absolute(control.socket, base: resolved.daemon.runtimeDirectory)
+        return resolved
+    }
+
+    static func join(_ directory: String, _ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if directory.isEmpty { return path }
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
+    }
+
+    static func absolute(_ path: String, base: String) -> String {
+        normalize(join(base, path))
+    }
+
+    static func normalize(_ path: String) -> String {
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
+    private static func workingDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
