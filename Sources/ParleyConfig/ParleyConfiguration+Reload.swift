@@ -39,6 +39,7 @@ extension ParleyConfiguration {
         Setting("store.synchronous", live: false, \.store.synchronous),
         Setting("store.batch_max_events", live: false, \.store.batchMaxEvents),
         Setting("store.queue_capacity", live: false, \.store.queueCapacity),
+        Setting("store.max_size_mb", live: true, \.store.maxSizeMiB),
         Setting("control.socket", live: false, \.control.socket),
         Setting("control.socket_mode", live: false, \.control.socketMode),
         Setting("control.max_line_bytes", live: false, \.control.maxLineBytes),

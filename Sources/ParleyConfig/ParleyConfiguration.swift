@@ -53,19 +53,26 @@ public struct ParleyConfiguration: Sendable, Equatable {
         /// `queue_capacity`: bound on the writer backlog; producers wait when it is full
         /// (1...10000000). Default 20000.
         public var queueCapacity: Int
+        /// `max_size_mb`: cap on the store file's size in MiB; 0 means no cap (0...16777216).
+        /// A store at its cap refuses writes as a full disk does, so a runaway producer cannot
+        /// fill the disk the rest of the system needs. Default 0. Reloadable (raise it to resume).
+        public var maxSizeMiB: Int
 
         public init(file: String = "incidents.sqlite", synchronous: SynchronousMode = .full,
-                    batchMaxEvents: Int = 1000, queueCapacity: Int = 20_000) {
+                    batchMaxEvents: Int = 1000, queueCapacity: Int = 20_000, maxSizeMiB: Int = 0) {
             self.file = file
             self.synchronous = synchronous
             self.batchMaxEvents = batchMaxEvents
             self.queueCapacity = queueCapacity
+            self.maxSizeMiB = maxSizeMiB
         }
 
         /// Allowed values of `batch_max_events`.
         public static let batchMaxEventsRange = 1...100_000
         /// Allowed values of `queue_capacity`.
         public static let queueCapacityRange = 1...10_000_000
+        /// Allowed values of `max_size_mb`.
+        public static let maxSizeMiBRange = 0...16_777_216
     }
 
     /// The `control:` section.

@@ -39,6 +39,9 @@ extension ParleyConfiguration.Store: ConfigSection {
             },
             queueCapacity: try mapping.optional("queue_capacity", default: defaults.queueCapacity) {
                 try $0.int(in: Self.queueCapacityRange)
+            },
+            maxSizeMiB: try mapping.optional("max_size_mb", default: defaults.maxSizeMiB) {
+                try $0.int(in: Self.maxSizeMiBRange)
             }
         )
     }
