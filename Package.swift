@@ -96,6 +96,37 @@ let package = Package(
             ],
             swiftSettings: parleySwiftSettings
         ),
+        // Signal processing in pure Swift (no I/O): levels/VOX, tone detection and generation.
+        .target(
+            name: "ParleyDSP",
+            swiftSettings: parleySwiftSettings
+        ),
+        // C libraries as Swift modules. Each shim header holds `static inline` wrappers for the
+        // variadic or macro-only C APIs Swift cannot call directly.
+        .systemLibrary(name: "CAlsa", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev", "libogg-dev", "libopusenc-dev"])]),
+        // Audio adapters: ALSA PCM capture/playback on dedicated threads, Ogg Opus recording.
+        .target(
+            name: "ParleyAudio",
+            dependencies: [
+                "ParleyCore", "ParleyDSP", "CAlsa", "COpus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        // Device adapters, one file per hardware variant: PTT (serial RTS/DTR, CM108 HID GPIO,
+        // rigctld), COR/squelch inputs, serial ports.
+        .target(
+            name: "ParleyDevices",
+            dependencies: [
+                "ParleyCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
         .executableTarget(
             name: "parleyd",
             dependencies: [
@@ -127,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "parley-bench",
             dependencies: [
-                "ParleyCore", "ParleyStore",
+                "ParleyCore", "ParleyStore", "ParleyDSP", "ParleyAudio", "ParleyDevices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -149,6 +180,17 @@ let package = Package(
             dependencies: ["ParleyControlServer", "ParleyControl", "ParleyStore", "ParleyConfig", "ParleyCore",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: parleySwiftSettings
+        ),
+        .testTarget(name: "ParleyDSPTests", dependencies: ["ParleyDSP"], swiftSettings: parleySwiftSettings),
+        .testTarget(
+            name: "ParleyAudioTests",
+            dependencies: ["ParleyAudio", "ParleyDSP", "ParleyCore", "CAlsa", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: parleySwiftSettings
+        ),
+        .testTarget(
+            name: "ParleyDevicesTests",
+            dependencies: ["ParleyDevices", "ParleyCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: parleySwiftSettings
         ),
         .testTarget(name: "ParleySystemdTests", dependencies: ["ParleySystemd", .product(name: "Logging", package: "swift-log")], swiftSettings: parleySwiftSettings),

@@ -1,0 +1,1 @@
+// Placeholder: the DSP module lands with the radio-channels issue.

@@ -1,0 +1,1 @@
+// Placeholder: the device adapters land with the radio-channels issue.
