@@ -1,0 +1,122 @@
+import ParleyCore
+
+/// A command's wire name (`"cmd"`): dotted for groups (`incidents.open`).
+public struct ControlCommand: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let hello = ControlCommand(rawValue: "hello")
+    public static let status = ControlCommand(rawValue: "status")
+    public static let tail = ControlCommand(rawValue: "tail")
+    public static let events = ControlCommand(rawValue: "events")
+    public static let audit = ControlCommand(rawValue: "audit")
+    public static let verify = ControlCommand(rawValue: "verify")
+    public static let incidentsList = ControlCommand(rawValue: "incidents.list")
+    public static let incidentsShow = ControlCommand(rawValue: "incidents.show")
+    public static let incidentsOpen = ControlCommand(rawValue: "incidents.open")
+    public static let incidentsGrade = ControlCommand(rawValue: "incidents.grade")
+    public static let incidentsAssess = ControlCommand(rawValue: "incidents.assess")
+    public static let incidentsCategorise = ControlCommand(rawValue: "incidents.categorise")
+    public static let incidentsClose = ControlCommand(rawValue: "incidents.close")
+    public static let reload = ControlCommand(rawValue: "reload")
+}
+
+/// One command's rules: who may run it, whether it streams, and how its arguments are read.
+public struct ControlCommandSpec: Sendable {
+    public let command: ControlCommand
+    /// Peers below this role are refused with `forbidden`.
+    public let minimumRole: Role
+    /// Non-nil for commands that send stream messages before their response.
+    public let stream: ControlStreamKind?
+    /// One line for help texts and the protocol reference.
+    public let summary: String
+    let read: @Sendable (inout ControlArgumentReader) throws -> ControlRequest.Arguments
+
+    /// - Parameter wrap: the `ControlRequest.Arguments` case for `A`.
+    public init<A: ControlCommandArguments>(
+        _ type: A.Type, minimumRole: Role, stream: ControlStreamKind? = nil, summary: String,
+        wrap: @escaping @Sendable (A) -> ControlRequest.Arguments
+    ) {
+        self.command = A.command
+        self.minimumRole = minimumRole
+        self.stream = stream
+        self.summary = summary
+        self.read = { reader in wrap(try A(from: &reader)) }
+    }
+}
+
+/// The commands a protocol version offers. Adding a command (`key`, `answer`, `transfer`, …)
+/// means: an arguments type, a `ControlRequest.Arguments` case, a row here, and a handler in
+/// the server.
+public struct ControlCommandTable: Sendable {
+    public let specs: [ControlCommandSpec]
+    private let index: [String: Int]
+
+    public init(_ specs: [ControlCommandSpec]) {
+        self.specs = specs
+        var index: [String: Int] = [:]
+        for (position, spec) in specs.enumerated() {
+            precondition(index[spec.command.rawValue] == nil, "command \(spec.command) listed twice")
+            index[spec.command.rawValue] = position
+        }
+        self.index = index
+    }
+
+    public subscript(name: String) -> ControlCommandSpec? {
+        index[name].map { specs[$0] }
+    }
+
+    public subscript(command: ControlCommand) -> ControlCommandSpec? { self[command.rawValue] }
+
+    /// The commands a peer with `role` may run, in table order.
+    public func commands(allowedFor role: Role) -> [ControlCommand] {
+        specs.filter { role >= $0.minimumRole }.map(\.command)
+    }
+
+    public var names: [String] { specs.map(\.command.rawValue) }
+
+    public static let v1 = ControlCommandTable([
+        ControlCommandSpec(
+            HelloArguments.self, minimumRole: .engineer, summary: "protocol and daemon version, and your role",
+            wrap: { .hello($0) }),
+        ControlCommandSpec(
+            StatusArguments.self, minimumRole: .engineer, summary: "daemon, writer and store status",
+            wrap: { _ in .status }),
+        ControlCommandSpec(
+            TailArguments.self, minimumRole: .engineer, stream: .event, summary: "follow committed events live",
+            wrap: { .tail($0) }),
+        ControlCommandSpec(
+            EventsArguments.self, minimumRole: .engineer, summary: "query stored events", wrap: { .events($0) }),
+        ControlCommandSpec(
+            AuditArguments.self, minimumRole: .engineer, summary: "the newest control-command audit rows",
+            wrap: { .audit($0) }),
+        ControlCommandSpec(
+            VerifyArguments.self, minimumRole: .engineer, stream: .progress,
+            summary: "check the event log's hash chain", wrap: { .verify($0) }),
+        ControlCommandSpec(
+            IncidentsListArguments.self, minimumRole: .engineer, summary: "list incidents, newest first",
+            wrap: { .incidentsList($0) }),
+        ControlCommandSpec(
+            IncidentShowArguments.self, minimumRole: .engineer, summary: "one incident with its history",
+            wrap: { .incidentsShow($0) }),
+        ControlCommandSpec(
+            IncidentOpenArguments.self, minimumRole: .dispatcher, summary: "open an incident",
+            wrap: { .incidentsOpen($0) }),
+        ControlCommandSpec(
+            IncidentGradeArguments.self, minimumRole: .dispatcher, summary: "change an open incident's grade",
+            wrap: { .incidentsGrade($0) }),
+        ControlCommandSpec(
+            IncidentAssessArguments.self, minimumRole: .dispatcher, summary: "record a THRIVE assessment",
+            wrap: { .incidentsAssess($0) }),
+        ControlCommandSpec(
+            IncidentCategoriseArguments.self, minimumRole: .dispatcher,
+            summary: "change an open incident's opening category", wrap: { .incidentsCategorise($0) }),
+        ControlCommandSpec(
+            IncidentCloseArguments.self, minimumRole: .dispatcher, summary: "close an incident with its closing category",
+            wrap: { .incidentsClose($0) }),
+        ControlCommandSpec(
+            ReloadArguments.self, minimumRole: .admin, summary: "reload the configuration file",
+            wrap: { _ in .reload }),
+    ])
+}
