@@ -28,5 +28,8 @@ let package = Package(
     targets: [
         // ParleyConfiguration.parse(yaml:file:) on arbitrary bytes: must throw, never trap.
         fuzzTarget("fuzz-config", uses: ["ParleyConfig"]),
+        // ControlFuzz.fuzzOne: the control socket's line decoder and request parser on
+        // arbitrary bytes: must answer with a protocol error, never trap.
+        fuzzTarget("fuzz-control", uses: ["ParleyControl"]),
     ]
 )

@@ -7,7 +7,7 @@
 #   Fuzz/run.sh fuzz-config -runs=1000000     # a fixed number of executions
 #   Fuzz/run.sh fuzz-config 60 -jobs=2        # extra flags go to libFuzzer
 #
-# Builds in release with --sanitize=fuzzer and --sanitize=address (set FUZZ_SANITIZERS=fuzzer
+# Builds in release with -sanitize=fuzzer,address (set FUZZ_SANITIZERS=fuzzer
 # to leave ASan out) into Fuzz/.build, never the main package's build directory. The corpus
 # is Fuzz/corpus/TARGET (kept between runs; seeded from the seeds listed below); crashes and
 # the last log go to Fuzz/artifacts/TARGET/. A crash is reproduced with
@@ -32,14 +32,17 @@ esac
 seeds() {
     case "$1" in
         fuzz-config) ls "$root"/config/*.yaml ;;
+        fuzz-control) ;;
     esac
     if [ -d "$here/seeds/$1" ]; then find "$here/seeds/$1" -type f; fi
 }
 
-build=(swift build -c release --package-path "$here" --scratch-path "$here/.build")
-for sanitizer in $(echo "${FUZZ_SANITIZERS:-fuzzer,address}" | tr ',' ' '); do
-    build+=("--sanitize=$sanitizer")
-done
+# One combined -sanitize= flag: given as two separate flags (SwiftPM's --sanitize=fuzzer
+# --sanitize=address), swiftc keeps only the last one's instrumentation, and libFuzzer then
+# runs blind ("Is the code instrumented for coverage?").
+# SwiftPM's --sanitize=fuzzer is still given, for its link step (libFuzzer's main).
+build=(swift build -c release --package-path "$here" --scratch-path "$here/.build" --sanitize=fuzzer
+       -Xswiftc "-sanitize=${FUZZ_SANITIZERS:-fuzzer,address}")
 "${build[@]}" --product "$target"
 binary="$("${build[@]}" --show-bin-path)/$target"
 
