@@ -10,6 +10,9 @@ enum Migrations {
         migrator.registerMigration("v1-foundation") { db in
             try db.execute(sql: v1Foundation)
         }
+        migrator.registerMigration("v2-transmissions") { db in
+            try db.execute(sql: v2Transmissions)
+        }
         return migrator
     }
 
@@ -97,5 +100,32 @@ enum Migrations {
             detail TEXT NOT NULL DEFAULT ''
         ) STRICT;
         CREATE INDEX audit_at ON audit(at);
+        """
+
+    /// One row per over-the-air transmission (radio-channels issue). A row is created when the
+    /// squelch opens (status `recording`) so that a crash never leaves a silent orphan file; on
+    /// restart such rows are completed from the partial file and marked `interrupted`.
+    static let v2Transmissions = """
+        CREATE TABLE transmissions (
+            id INTEGER PRIMARY KEY,
+            channel_id TEXT NOT NULL CHECK (length(channel_id) BETWEEN 1 AND 64),
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER CHECK (ended_at IS NULL OR ended_at >= started_at),
+            duration_ms INTEGER CHECK (duration_ms IS NULL OR duration_ms >= 0),
+            direction TEXT NOT NULL CHECK (direction IN ('rx', 'tx')),
+            transmitted_by TEXT CHECK (transmitted_by IS NULL OR length(transmitted_by) > 0),
+            talker_id TEXT,
+            emergency INTEGER NOT NULL DEFAULT 0 CHECK (emergency IN (0, 1)),
+            peak_dbfs REAL,
+            rms_dbfs REAL,
+            file_path TEXT NOT NULL CHECK (length(file_path) > 0),
+            file_sha256 TEXT CHECK (file_sha256 IS NULL OR length(file_sha256) = 64),
+            incident_id INTEGER REFERENCES incidents(id),
+            status TEXT NOT NULL CHECK (status IN ('recording', 'complete', 'interrupted')),
+            CHECK ((status = 'recording') = (ended_at IS NULL)),
+            CHECK ((direction = 'tx') = (transmitted_by IS NOT NULL))
+        ) STRICT;
+        CREATE INDEX transmissions_channel ON transmissions(channel_id, started_at);
+        CREATE INDEX transmissions_recording ON transmissions(status) WHERE status = 'recording';
         """
 }
