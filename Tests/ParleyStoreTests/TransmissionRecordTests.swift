@@ -33,7 +33,9 @@ struct TransmissionRecordTests {
         #expect(events.map(\.kind.rawValue) == ["radio.transmission_started", "radio.transmission"])
         #expect(events[1].source == "channel:north")
         let payload = try JSONValue.parse(events[1].payload)
-        #expect(payload["peak_dbfs"] == .double(-3))
+        // Rounded to 0.1 dB; canonical JSON writes a whole number without a fraction.
+        #expect(payload["peak_dbfs"] == .int(-3))
+        #expect(payload["rms_dbfs"] == .double(-18.7))
         #expect(payload["talker"] == "2341")
         #expect(try store.transmissions(channelID: "north").map(\.id) == [begun.id])
         #expect(try store.unfinishedTransmissions().isEmpty)
