@@ -1,10 +1,11 @@
 import DequeModule
-import HeapModule
 import ParleyCore
 
 /// The writer's shared state, guarded by its `Mutex`.
 struct WriterState: ~Copyable {
-    var queue = Heap<PendingItem>()
+    /// One FIFO per priority, most urgent first: O(1) to add and take, and oldest-first within
+    /// a priority without comparing arrival numbers.
+    var queue = PriorityQueues()
     var nextArrival: UInt64 = 0
     var spaceWaiters = Deque<CheckedContinuation<Void, any Error>>()
     var writerWake: CheckedContinuation<Void, Never>?
@@ -20,11 +21,13 @@ struct WriterState: ~Copyable {
         self.head = head
     }
 
-    /// Takes up to `maxEvents` items, most urgent first, oldest first within a priority.
+    /// Takes items worth up to `maxEvents` events (at least one item), most urgent first,
+    /// oldest first within a priority.
     mutating func takeBatch(maxEvents: Int) -> [PendingItem] {
         var batch: [PendingItem] = []
-        batch.reserveCapacity(min(maxEvents, queue.count))
-        while batch.count < maxEvents, let item = queue.popMin() {
+        var events = 0
+        while events < maxEvents, let item = queue.popFirst() {
+            events += item.weight
             batch.append(item)
         }
         return batch
@@ -39,5 +42,26 @@ struct WriterState: ~Copyable {
             room -= 1
         }
         return released
+    }
+}
+
+/// The writer's backlog: a FIFO per priority.
+struct PriorityQueues {
+    private var lanes: [Deque<PendingItem>] = Array(repeating: Deque(), count: Priority.allCases.count)
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func insert(_ item: PendingItem) {
+        lanes[item.priority.rawValue].append(item)
+        count += 1
+    }
+
+    mutating func popFirst() -> PendingItem? {
+        for lane in lanes.indices where !lanes[lane].isEmpty {
+            count -= 1
+            return lanes[lane].removeFirst()
+        }
+        return nil
     }
 }

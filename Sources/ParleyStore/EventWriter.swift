@@ -79,8 +79,8 @@ public final class EventWriter: Service, Sendable {
     /// Records one event; returns it as committed (with its sequence and hash).
     @discardableResult
     public func append(_ draft: EventDraft) async throws -> StoredEvent {
-        try Self.validate(draft)
-        let (_, events) = try await enqueue(priority: draft.priority, work: .events([draft]))
+        let prepared = try PreparedEvent(draft)
+        let (_, events) = try await enqueue(priority: draft.priority, work: .events([prepared]))
         return events[0]
     }
 
@@ -88,8 +88,8 @@ public final class EventWriter: Service, Sendable {
     @discardableResult
     public func append(contentsOf drafts: [EventDraft]) async throws -> [StoredEvent] {
         guard let priority = drafts.map(\.priority).min() else { return [] }
-        for draft in drafts { try Self.validate(draft) }
-        return try await enqueue(priority: priority, work: .events(drafts)).1
+        let prepared = try drafts.map(PreparedEvent.init)
+        return try await enqueue(priority: priority, work: .events(prepared)).1
     }
 
     /// Runs `operation` in the next batch transaction and chains the events it returns.
@@ -100,8 +100,7 @@ public final class EventWriter: Service, Sendable {
             priority: priority,
             work: .operation({ db, context in
                 let (result, drafts) = try operation(db, context)
-                for draft in drafts { try Self.validate(draft) }
-                return (result as any Sendable, drafts)
+                return (result as any Sendable, try drafts.map(PreparedEvent.init))
             }))
         return (result as! Result, events)
     }
@@ -121,15 +120,6 @@ public final class EventWriter: Service, Sendable {
                 return false
             }
             if rejected { continuation.resume(throwing: StoreError.shuttingDown) }
-        }
-    }
-
-    private static func validate(_ draft: EventDraft) throws {
-        guard EventChain.isValidName(draft.kind.rawValue) else {
-            throw StoreError.invalid("event kind '\(draft.kind)' must be 1…128 printable characters without spaces")
-        }
-        guard EventChain.isValidName(draft.source.rawValue) else {
-            throw StoreError.invalid("event source '\(draft.source)' must be 1…128 printable characters without spaces")
         }
     }
 
@@ -164,8 +154,19 @@ public final class EventWriter: Service, Sendable {
     public func run() async throws {
         logger.info("Event writer started", metadata: ["store.head": "\(statistics.head.sequence)"])
         await withGracefulShutdownHandler {
-            while let batch = await self.nextBatch() {
-                await self.write(batch)
+            // Acknowledging a batch (resuming its producers) runs beside the next batch's
+            // transaction, so the disk is never idle while producers are being woken.
+            await withTaskGroup(of: Void.self) { deliveries in
+                var inFlight = 0
+                while let batch = await self.nextBatch() {
+                    let delivery = await self.write(batch)
+                    deliveries.addTask { delivery() }
+                    inFlight += 1
+                    if inFlight > 2 {
+                        await deliveries.next()
+                        inFlight -= 1
+                    }
+                }
             }
         } onGracefulShutdown: {
             self.beginShutdown()
@@ -208,7 +209,8 @@ public final class EventWriter: Service, Sendable {
         }
     }
 
-    private func write(_ batch: [PendingItem]) async {
+    /// Commits a batch and updates the chain head; returns the work of acknowledging it.
+    private func write(_ batch: [PendingItem]) async -> @Sendable () -> Void {
         let (startHead, lastTimestamp) = state.withLock { ($0.head, $0.lastTimestamp) }
         // Timestamps never go backwards along the chain, even if the wall clock is stepped back.
         let now = max(Timestamp.millis(clock.now()), lastTimestamp)
@@ -240,8 +242,9 @@ public final class EventWriter: Service, Sendable {
             committedCounter.increment(by: result.eventCount)
             batchRecorder.record(result.eventCount)
             feed.publish(result.head.sequence)
-            for (item, itemOutcome) in zip(batch, result.outcomes) {
-                item.complete(itemOutcome)
+            return {
+                for (item, itemOutcome) in zip(batch, result.outcomes) { item.complete(itemOutcome) }
+                for waiter in waiters { waiter.resume() }
             }
         case .failure(let error):
             let storeError = Self.classify(error)
@@ -257,9 +260,11 @@ public final class EventWriter: Service, Sendable {
                     "Incident store refusing writes",
                     metadata: ["store.path": "\(store.path)", "store.error": "\(error)", "store.batch_items": "\(batch.count)"])
             }
-            for item in batch { item.complete(.failure(storeError)) }
+            return {
+                for item in batch { item.complete(.failure(storeError)) }
+                for waiter in waiters { waiter.resume() }
+            }
         }
-        for waiter in waiters { waiter.resume() }
     }
 
     private struct BatchResult: Sendable {
@@ -312,25 +317,25 @@ public final class EventWriter: Service, Sendable {
     }
 
     private static func chainAndInsert(
-        _ drafts: [EventDraft], chain: inout ChainHead, insert: EventInsertStatement, now: Int64
+        _ drafts: [PreparedEvent], chain: inout ChainHead, insert: EventInsertStatement, now: Int64
     ) throws -> [StoredEvent] {
         var stored: [StoredEvent] = []
         stored.reserveCapacity(drafts.count)
         for draft in drafts {
-            let payload = draft.payload.canonicalString
             let sequence = chain.sequence + 1
             let hash = EventChain.hash(
                 sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind.rawValue,
-                source: draft.source.rawValue, incidentID: draft.incidentID, payload: payload, previousHash: chain.hash)
+                source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
+                previousHash: chain.hash)
             try insert.insert(
                 sequence: sequence, recordedAt: now, priority: draft.priority, kind: draft.kind.rawValue,
-                source: draft.source.rawValue, incidentID: draft.incidentID, payload: payload,
+                source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
                 previousHash: chain.hash, hash: hash)
             stored.append(
                 StoredEvent(
                     sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind,
-                    source: draft.source, incidentID: draft.incidentID, payload: payload, previousHash: chain.hash,
-                    hash: hash))
+                    source: draft.source, incidentID: draft.incidentID, payload: draft.payload,
+                    previousHash: chain.hash, hash: hash))
             chain = ChainHead(sequence: sequence, hash: hash)
         }
         return stored
@@ -361,12 +366,37 @@ public final class EventWriter: Service, Sendable {
     }
 }
 
-struct PendingItem: Sendable, Comparable {
+/// An event checked and encoded by its producer (off the writer's thread), waiting for its
+/// sequence number and hash.
+struct PreparedEvent: Sendable {
+    let priority: Priority
+    let kind: EventKind
+    let source: EventSource
+    let incidentID: Int64?
+    /// Canonical JSON, exactly as it will be hashed and stored.
+    let payload: String
+
+    init(_ draft: EventDraft) throws {
+        guard EventChain.isValidName(draft.kind.rawValue) else {
+            throw StoreError.invalid("event kind '\(draft.kind)' must be 1…128 printable characters without spaces")
+        }
+        guard EventChain.isValidName(draft.source.rawValue) else {
+            throw StoreError.invalid("event source '\(draft.source)' must be 1…128 printable characters without spaces")
+        }
+        priority = draft.priority
+        kind = draft.kind
+        source = draft.source
+        incidentID = draft.incidentID
+        payload = draft.payload.canonicalString
+    }
+}
+
+struct PendingItem: Sendable {
     enum Work: Sendable {
-        /// Plain events, validated on submission.
-        case events([EventDraft])
+        /// Plain events, validated and encoded on submission.
+        case events([PreparedEvent])
         /// Record changes plus events, run in a savepoint.
-        case operation(@Sendable (Database, EventWriter.OperationContext) throws -> (any Sendable, [EventDraft]))
+        case operation(@Sendable (Database, EventWriter.OperationContext) throws -> (any Sendable, [PreparedEvent]))
     }
 
     let priority: Priority
@@ -374,12 +404,9 @@ struct PendingItem: Sendable, Comparable {
     let work: Work
     let complete: @Sendable (Result<(any Sendable, [StoredEvent]), any Error>) -> Void
 
-    static func < (lhs: PendingItem, rhs: PendingItem) -> Bool {
-        if lhs.priority != rhs.priority { return lhs.priority < rhs.priority }
-        return lhs.arrival < rhs.arrival
-    }
-
-    static func == (lhs: PendingItem, rhs: PendingItem) -> Bool {
-        lhs.priority == rhs.priority && lhs.arrival == rhs.arrival
+    /// How many events this item is expected to add to a batch (operations usually add one).
+    var weight: Int {
+        if case .events(let events) = work { return max(events.count, 1) }
+        return 1
     }
 }

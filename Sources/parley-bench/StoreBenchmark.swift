@@ -20,7 +20,10 @@ struct StoreBenchmark: AsyncParsableCommand {
     var batch: Int = 1000
 
     @Option(help: "Concurrent producer tasks submitting to the writer.")
-    var producers: Int = 256
+    var producers: Int = 4000
+
+    @Option(help: "Events each producer submits per call (1: one append per event, acknowledged alone).")
+    var submitBatch: Int = 1
 
     @Option(help: "Paced submission rate for the latency phase, events per second.")
     var rate: Int = 20_000
@@ -45,7 +48,7 @@ struct StoreBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "parley.bench")
         logger.logLevel = .warning
 
-        print("parley-bench store: events=\(events) batch=\(batch) producers=\(producers) synchronous=\(synchronous) WAL")
+        print("parley-bench store: events=\(events) batch=\(batch) producers=\(producers) submit-batch=\(submitBatch) synchronous=\(synchronous) WAL")
         let payloads = (0..<events).map { index -> JSONValue in
             ["channel": "north", "level_db": .double(-12.5), "index": .int(Int64(index)), "talker": "2341"]
         }
@@ -66,13 +69,21 @@ struct StoreBenchmark: AsyncParsableCommand {
         let total = events
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
+            let perCall = submitBatch
             for producer in 0..<producerCount {
                 group.addTask {
-                    var index = producer
+                    var index = producer * perCall
                     while index < total {
-                        try await writer.append(
-                            EventDraft(priority: .routine, kind: "radio.transmission", source: "channel:north", payload: payloads[index]))
-                        index += producerCount
+                        if perCall == 1 {
+                            try await writer.append(
+                                EventDraft(priority: .routine, kind: "radio.transmission", source: "channel:north", payload: payloads[index]))
+                        } else {
+                            let drafts = (index..<min(index + perCall, total)).map {
+                                EventDraft(priority: .routine, kind: "radio.transmission", source: "channel:north", payload: payloads[$0])
+                            }
+                            try await writer.append(contentsOf: drafts)
+                        }
+                        index += producerCount * perCall
                     }
                 }
             }
