@@ -16,7 +16,8 @@ extension ControlServer {
         do {
             peer = try await PeerCredentials.of(channel)
         } catch {
-            logger.warning("Control connection dropped: peer credentials unreadable", metadata: ["control.error": "\(error)"])
+            // Almost always a client that connected and left at once: nothing for an engineer to do.
+            logger.debug("Control connection dropped: peer credentials unreadable", metadata: ["control.error": "\(error)"])
             try? await channel.close()
             return
         }

@@ -153,7 +153,10 @@ public final class EventWriter: Service, Sendable {
 
     public func run() async throws {
         logger.info("Event writer started", metadata: ["store.head": "\(statistics.head.sequence)"])
-        await withGracefulShutdownHandler {
+        // Cancellation (a ServiceGroup cancelling its services) is treated as a graceful shutdown:
+        // the backlog is still written, so nothing already submitted is lost.
+        await withTaskCancellationHandler {
+          await withGracefulShutdownHandler {
             // Acknowledging a batch (resuming its producers) runs beside the next batch's
             // transaction, so the disk is never idle while producers are being woken.
             await withTaskGroup(of: Void.self) { deliveries in
@@ -168,7 +171,10 @@ public final class EventWriter: Service, Sendable {
                     }
                 }
             }
-        } onGracefulShutdown: {
+          } onGracefulShutdown: {
+            self.beginShutdown()
+          }
+        } onCancel: {
             self.beginShutdown()
         }
         logger.info("Event writer stopped", metadata: ["store.head": "\(statistics.head.sequence)"])

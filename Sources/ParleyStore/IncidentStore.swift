@@ -33,6 +33,7 @@ public struct IncidentStore: Sendable {
     public let path: String
     let pool: DatabasePool
     public let options: StoreOptions
+    private let lock: StoreLock?
 
     /// Opens (creating and migrating if needed) the store at `path`.
     public static func open(path: String, options: StoreOptions = StoreOptions()) throws -> IncidentStore {
@@ -62,6 +63,7 @@ public struct IncidentStore: Sendable {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
         }
+        let lock = options.readOnly ? nil : try StoreLock(storePath: path)
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -82,7 +84,7 @@ public struct IncidentStore: Sendable {
                 throw StoreError.openFailed(path: path, reason: "migration failed: \(error)")
             }
         }
-        return IncidentStore(path: path, pool: pool, options: options)
+        return IncidentStore(path: path, pool: pool, options: options, lock: lock)
     }
 
     /// The chain head as recorded by the last committed batch.
@@ -118,6 +120,7 @@ public struct IncidentStore: Sendable {
             _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         }
         try pool.close()
+        lock?.release()
     }
 }
 

@@ -8,6 +8,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case notFound(String)
         case invalid(String)
         case openFailed(path: String, reason: String)
+        case inUse(path: String, holder: String)
         case schemaTooNew(found: String)
     }
 
@@ -28,6 +29,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     public static func openFailed(path: String, reason: String) -> StoreError {
         StoreError(.openFailed(path: path, reason: reason))
     }
+    /// Another process holds the store's lock.
+    public static func inUse(path: String, holder: String) -> StoreError { StoreError(.inUse(path: path, holder: holder)) }
     public static func schemaTooNew(found: String) -> StoreError { StoreError(.schemaTooNew(found: found)) }
 
     /// True when retrying later may succeed (space returns, file becomes writable).
@@ -59,6 +62,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
             why
         case .openFailed(let path, let reason):
             "cannot open incident store \(path): \(reason) — check the path exists and is writable by parleyd"
+        case .inUse(let path, let holder):
+            "incident store \(path) is in use by another process (\(holder)) — run one parleyd per store, or give "
+                + "this one another state directory (--state-dir)"
         case .schemaTooNew(let found):
             "incident store was written by a newer parleyd (migration \(found) is unknown) — run that version "
                 + "or restore a backup"

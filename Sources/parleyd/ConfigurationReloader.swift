@@ -102,10 +102,12 @@ final class ConfigurationReloader: Sendable {
 /// Reloads the configuration on each SIGHUP.
 struct ReloadSignalService: Service {
     let reloader: ConfigurationReloader
+    /// Created (trapping SIGHUP) before the services start, so that no SIGHUP after READY=1
+    /// falls on the default action.
+    let signals: UnixSignalsSequence
     let logger: Logger
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             _ = try? await reloader.reload(trigger: "SIGHUP")
         }

@@ -7,6 +7,7 @@ import ParleyStore
 import ParleySystemd
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// Why the daemon could not start. 78 (EX_CONFIG) tells systemd not to restart.
 struct DaemonStartError: Error, CustomStringConvertible {
@@ -28,6 +29,11 @@ struct Daemon {
 
     func run() async throws {
         let started = ContinuousClock.now
+        // SIGHUP's default action ends the process, and libdispatch registers the reload
+        // handler asynchronously: a SIGHUP just after READY=1 (`systemctl reload`) could kill the
+        // daemon. Ignore it until the handler is in place, and trap it before anything starts.
+        signal(SIGHUP, SIG_IGN)
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let notifier = SystemdNotifier(logger: logger)
         let store: IncidentStore
         do {
@@ -45,6 +51,11 @@ struct Daemon {
         logger.info(
             "Incident store open",
             metadata: ["store.path": "\(store.path)", "store.head": "\(writer.statistics.head.sequence)"])
+
+        // The store makes its own directory; the socket's can differ (`runtime_dir`, or
+        // `--state-dir` with an absolute `store.file`). A failure shows when binding.
+        let socketDirectory = URL(fileURLWithPath: configuration.socketPath).deletingLastPathComponent().path
+        try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
 
         let reloader = ConfigurationReloader(
             configuration: configuration, configFile: configFile, stateDirOverride: stateDirOverride,
@@ -92,15 +103,20 @@ struct Daemon {
                 logger.info("parleyd ready", metadata: ["control.socket": "\(controlServer.settings.socketPath)"])
             }, logger: logger)
 
+        // A service that ends or fails (e.g. the control socket is in use) shuts the group down
+        // gracefully. Cancellation, the default, left parleyd hanging: the writer waits for
+        // work and stops only on graceful shutdown, so the error was never logged, nor exited.
+        let services: [any Service] = [
+            writer, controlServer, ReloadSignalService(reloader: reloader, signals: hangups, logger: logger), watchdog,
+            readiness,
+        ]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: writer),
-                    .init(service: controlServer),
-                    .init(service: ReloadSignalService(reloader: reloader, logger: logger)),
-                    .init(service: watchdog),
-                    .init(service: readiness),
-                ],
+                services: services.map {
+                    .init(
+                        service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

@@ -73,3 +73,24 @@ struct StoreFullTests {
         #expect(try ChainVerifier.verify(store).intact)
     }
 }
+
+@Suite("Store lock")
+struct StoreLockTests {
+    @Test func aSecondWriterOnTheSameStoreIsRefusedUntilTheFirstCloses() throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let first = try temp.open()
+        #expect(throws: StoreError.self) { _ = try temp.open() }
+        do {
+            _ = try temp.open()
+        } catch let error as StoreError {
+            #expect(error.description.contains("in use by another process"))
+            #expect(error.description.contains("pid \(getpid())"))
+        }
+        // Readers (offline verify, queries on a live store) are not locked out.
+        _ = try temp.open(StoreOptions(readOnly: true))
+        try first.close()
+        let second = try temp.open()
+        try second.close()
+    }
+}
