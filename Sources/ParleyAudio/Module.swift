@@ -1,3 +1,0 @@
-import CAlsa
-import COpus
-// Placeholder: the audio module lands with the radio-channels issue.

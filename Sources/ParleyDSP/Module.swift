@@ -1,1 +1,0 @@
-// Placeholder: the DSP module lands with the radio-channels issue.

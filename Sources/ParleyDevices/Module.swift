@@ -1,1 +1,0 @@
-// Placeholder: the device adapters land with the radio-channels issue.
