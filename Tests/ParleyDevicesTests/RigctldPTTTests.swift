@@ -68,7 +68,7 @@ struct RigctldPTTTests {
         let error = await #expect(throws: DeviceError.self) { try await ptt.key() }
         let waited = started.duration(to: .now)
         #expect(error?.description.contains("did not answer `T 1`") == true)
-        #expect(waited >= .milliseconds(190) && waited < .seconds(2))
+        #expect(waited >= .milliseconds(190) && waited < .seconds(20), "timed out, did not hang")
         try await ptt.unkey()
         #expect(fake.received == ["T 1", "T 0"])
     }

@@ -98,8 +98,8 @@ struct SerialPTTProcessTests {
         #expect(helper.process.terminationReason == .uncaughtSignal && helper.process.terminationStatus == SIGKILL)
         // The kernel closed the port for the dead process: the last close, where HUPCL drops
         // DTR/RTS on real hardware.
-        #expect(helper.masterSeesHangUp(within: .seconds(2)))
-        #expect(started.duration(to: .now) < .seconds(2))
+        #expect(helper.masterSeesHangUp(within: .seconds(20)))
+        #expect(started.duration(to: .now) < .seconds(20), "hang-up seen, no hang")
         #expect(helper.entries == before, "no user-space release ran after SIGKILL")
     }
 
@@ -117,7 +117,7 @@ struct SerialPTTProcessTests {
         #expect(helper.process.terminationStatus == 0)
         let last = try #require(helper.entries.last)
         #expect(last.lines == [.dtr], "RTS down, inverted DTR up: unkeyed before exit")
-        #expect(helper.masterSeesHangUp(within: .seconds(2)))
+        #expect(helper.masterSeesHangUp(within: .seconds(20)))
     }
 
     @Test func theShimLogFormatParses() {
