@@ -22,7 +22,19 @@ fi
 
 echo "test: running the suite"
 mkdir -p .build
-swift test --skip-build "$@" 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|✔|↳) |^Test Suite .* (started|passed)|^Test Case .* (started|passed)'
+# Every test is a Swift Testing test; --disable-xctest leaves out XCTest's empty "Executed 0 tests".
+# Passing tests and suites are not echoed (they are in .build/test-output.txt); failures, issues
+# and the closing "Test run with N tests" line are.
+swift test --skip-build --disable-xctest "$@" 2>&1 | tee .build/test-output.txt \
+  | awk '/Test run with/ { print; fflush(); next } /^(◇|↳|✔) / { next } { print; fflush() }'
 status=${PIPESTATUS[0]}
+
+# A plain summary line, from Swift Testing's own closing line.
+summary=$(grep -E '^[^ ]+ Test run with [0-9]+ tests? ' .build/test-output.txt | tail -1)
+total=$(echo "$summary" | sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p')
+failed=$(grep -cE '^✘ Test .* failed after' .build/test-output.txt || true)
+if [ -n "$total" ]; then
+  echo "$((total - failed)) passed, $failed failed"
+fi
 echo "test: swift test exited $status"
 exit "$status"
