@@ -6,7 +6,6 @@ struct WriterState: ~Copyable {
     /// One FIFO per priority, most urgent first: O(1) to add and take, and oldest-first within
     /// a priority without comparing arrival numbers.
     var queue = PriorityQueues()
-    var nextArrival: UInt64 = 0
     var spaceWaiters = Deque<CheckedContinuation<Void, any Error>>()
     var writerWake: CheckedContinuation<Void, Never>?
     var shuttingDown = false

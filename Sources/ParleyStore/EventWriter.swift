@@ -111,8 +111,7 @@ public final class EventWriter: Service, Sendable {
             let rejected: Bool = state.withLock { state in
                 guard !state.shuttingDown else { return true }
                 state.queue.insert(
-                    PendingItem(priority: priority, arrival: state.nextArrival, work: work, complete: { continuation.resume(with: $0) }))
-                state.nextArrival &+= 1
+                    PendingItem(priority: priority, work: work, complete: { continuation.resume(with: $0) }))
                 if let wake = state.writerWake {
                     state.writerWake = nil
                     wake.resume()
@@ -406,7 +405,6 @@ struct PendingItem: Sendable {
     }
 
     let priority: Priority
-    let arrival: UInt64
     let work: Work
     let complete: @Sendable (Result<(any Sendable, [StoredEvent]), any Error>) -> Void
 
