@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(name: "ParleyConfigTests", dependencies: ["ParleyConfig", "ParleyCore"], swiftSettings: parleySwiftSettings),
         .testTarget(
             name: "ParleyStoreTests",
-            dependencies: ["ParleyStore", "ParleyCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ParleyStore", "ParleyCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: parleySwiftSettings
         ),
         .testTarget(name: "ParleyControlTests", dependencies: ["ParleyControl", "ParleyCore"], swiftSettings: parleySwiftSettings),

@@ -27,32 +27,78 @@ public enum EventChain {
         sequence: Int64, timestampMillis: Int64, priority: Priority, kind: String, source: String,
         incidentID: Int64?, payload: String, previousHash: String
     ) -> String {
-        // Fed to the hasher piece by piece: the same bytes as the joined text, without building it.
-        var hasher = SHA256()
-        func feed(_ piece: String) {
-            var piece = piece
-            piece.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        // The writer hashes every event on its thread, so the text is laid out in one stack
+        // buffer (integers formatted in place) and hashed in one call: no intermediate Strings.
+        var kind = kind, source = source, payload = payload, previousHash = previousHash
+        let capacity = versionTag.count + 6 * 21 + kind.utf8.count + source.utf8.count + payload.utf8.count
+            + previousHash.utf8.count + 16
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var writer = ByteWriter(buffer: buffer)
+            writer.append(versionTag)
+            writer.newline()
+            writer.append(sequence)
+            writer.newline()
+            writer.append(timestampMillis)
+            writer.newline()
+            writer.append(priorityNames[priority.rawValue])
+            writer.newline()
+            kind.withUTF8 { writer.append($0) }
+            writer.newline()
+            source.withUTF8 { writer.append($0) }
+            writer.newline()
+            if let incidentID { writer.append(incidentID) }
+            writer.newline()
+            payload.withUTF8 { writer.append($0) }
+            writer.newline()
+            previousHash.withUTF8 { writer.append($0) }
+            return hex(SHA256.hash(data: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count)))
         }
-        let newline: [UInt8] = [0x0a]
-        func separator() { hasher.update(data: newline) }
-        feed("parley-event-v1")
-        separator()
-        feed(String(sequence))
-        separator()
-        feed(String(timestampMillis))
-        separator()
-        feed(priority.name)
-        separator()
-        feed(kind)
-        separator()
-        feed(source)
-        separator()
-        if let incidentID { feed(String(incidentID)) }
-        separator()
-        feed(payload)
-        separator()
-        feed(previousHash)
-        return hex(hasher.finalize())
+    }
+
+    private static let versionTag: [UInt8] = Array("parley-event-v1".utf8)
+    private static let priorityNames: [[UInt8]] = Priority.allCases.sorted { $0.rawValue < $1.rawValue }.map { Array($0.name.utf8) }
+
+    /// Appends bytes to a buffer sized by the caller.
+    private struct ByteWriter {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var count = 0
+
+        mutating func newline() {
+            buffer[count] = 0x0a
+            count += 1
+        }
+
+        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            (buffer.baseAddress! + count).update(from: base, count: bytes.count)
+            count += bytes.count
+        }
+
+        mutating func append(_ bytes: [UInt8]) {
+            bytes.withUnsafeBufferPointer { append($0) }
+        }
+
+        /// Decimal, as `String(value)` would write it.
+        mutating func append(_ value: Int64) {
+            var magnitude = value.magnitude
+            if value < 0 {
+                buffer[count] = UInt8(ascii: "-")
+                count += 1
+            }
+            var digits = 1
+            var probe = magnitude / 10
+            while probe > 0 {
+                digits += 1
+                probe /= 10
+            }
+            var index = count + digits - 1
+            repeat {
+                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                index -= 1
+            } while magnitude > 0
+            count += digits
+        }
     }
 
     public static func hash(of event: StoredEvent) -> String {

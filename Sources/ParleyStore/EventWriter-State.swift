@@ -7,7 +7,9 @@ struct WriterState: ~Copyable {
     /// a priority without comparing arrival numbers.
     var queue = PriorityQueues()
     var spaceWaiters = Deque<CheckedContinuation<Void, any Error>>()
-    var writerWake: CheckedContinuation<Void, Never>?
+    /// The writer thread found the backlog empty and waits on its semaphore; the next
+    /// submitter (or shutdown) clears this and signals once.
+    var writerSleeping = false
     var shuttingDown = false
     var head: ChainHead
     var lastTimestamp: Int64 = 0
@@ -16,8 +18,9 @@ struct WriterState: ~Copyable {
     var failedBatches: Int64 = 0
     var refusing: String?
 
-    init(head: ChainHead) {
+    init(head: ChainHead, lastTimestamp: Int64) {
         self.head = head
+        self.lastTimestamp = lastTimestamp
     }
 
     /// Takes items worth up to `maxEvents` events (at least one item), most urgent first,

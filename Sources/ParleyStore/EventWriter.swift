@@ -43,6 +43,10 @@ public final class EventWriter: Service, Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let state: Mutex<WriterState>
+    /// Signalled when work arrives while the writer thread sleeps (see `WriterState.writerSleeping`).
+    private let wake = DispatchSemaphore(value: 0)
+    /// Commits since the last checkpoint. Only the writer thread touches it.
+    nonisolated(unsafe) private var walDirty = false
     private let feed: CommittedFeed
     private let committedCounter = Counter(label: "parley_store_events_committed_total")
     private let batchRecorder = Recorder(label: "parley_store_batch_events")
@@ -58,7 +62,10 @@ public final class EventWriter: Service, Sendable {
         self.clock = clock
         self.logger = logger
         let head = try store.anchor()
-        self.state = Mutex(WriterState(head: head))
+        // Timestamps never go backwards along the chain, across restarts too: time queries
+        // rely on it (`EventFilter`).
+        let lastTimestamp = try store.lastEvent()?.timestampMillis ?? 0
+        self.state = Mutex(WriterState(head: head, lastTimestamp: lastTimestamp))
         self.feed = CommittedFeed(initial: head.sequence)
     }
 
@@ -108,19 +115,22 @@ public final class EventWriter: Service, Sendable {
     private func enqueue(priority: Priority, work: PendingItem.Work) async throws -> (any Sendable, [StoredEvent]) {
         try await waitForRoom(priority: priority)
         return try await withCheckedThrowingContinuation { continuation in
-            let rejected: Bool = state.withLock { state in
-                guard !state.shuttingDown else { return true }
+            let verdict: EnqueueVerdict = state.withLock { state in
+                guard !state.shuttingDown else { return .rejected }
                 state.queue.insert(
                     PendingItem(priority: priority, work: work, complete: { continuation.resume(with: $0) }))
-                if let wake = state.writerWake {
-                    state.writerWake = nil
-                    wake.resume()
-                }
-                return false
+                defer { state.writerSleeping = false }
+                return state.writerSleeping ? .queuedWakeWriter : .queued
             }
-            if rejected { continuation.resume(throwing: StoreError.shuttingDown) }
+            switch verdict {
+            case .rejected: continuation.resume(throwing: StoreError.shuttingDown)
+            case .queuedWakeWriter: wake.signal()
+            case .queued: break
+            }
         }
     }
+
+    private enum EnqueueVerdict { case rejected, queued, queuedWakeWriter }
 
     private func waitForRoom(priority: Priority) async throws {
         if priority == .emergency { return }
@@ -155,24 +165,22 @@ public final class EventWriter: Service, Sendable {
         // Cancellation (a ServiceGroup cancelling its services) is treated as a graceful shutdown:
         // the backlog is still written, so nothing already submitted is lost.
         await withTaskCancellationHandler {
-          await withGracefulShutdownHandler {
-            // Acknowledging a batch (resuming its producers) runs beside the next batch's
-            // transaction, so the disk is never idle while producers are being woken.
-            await withTaskGroup(of: Void.self) { deliveries in
-                var inFlight = 0
-                while let batch = await self.nextBatch() {
-                    let delivery = await self.write(batch)
-                    deliveries.addTask { delivery() }
-                    inFlight += 1
-                    if inFlight > 2 {
-                        await deliveries.next()
-                        inFlight -= 1
+            await withGracefulShutdownHandler {
+                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                    // The writer owns a thread: a batch goes from the backlog into SQLite without
+                    // hopping between the cooperative pool and GRDB's queue (a synchronous write
+                    // from a non-queue thread runs on that thread), and a transaction that waits
+                    // on fsync never blocks one of the cooperative pool's few threads.
+                    let thread = Thread { [self] in
+                        writeUntilShutdown()
+                        finished.resume()
                     }
+                    thread.name = "parley-writer"
+                    thread.start()
                 }
+            } onGracefulShutdown: {
+                self.beginShutdown()
             }
-          } onGracefulShutdown: {
-            self.beginShutdown()
-          }
         } onCancel: {
             self.beginShutdown()
         }
@@ -181,47 +189,105 @@ public final class EventWriter: Service, Sendable {
 
     /// Stops taking new work; `run()` returns once the backlog is written.
     public func beginShutdown() {
-        let (wake, waiters): (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, any Error>]) = state.withLock {
-            state in
+        let waiters: [CheckedContinuation<Void, any Error>] = state.withLock { state in
             state.shuttingDown = true
-            let wake = state.writerWake
-            state.writerWake = nil
             let waiters = Array(state.spaceWaiters)
             state.spaceWaiters.removeAll()
-            return (wake, waiters)
+            return waiters
         }
-        wake?.resume()
+        wakeWriter()
         for waiter in waiters { waiter.resume(throwing: StoreError.shuttingDown) }
     }
 
-    private func nextBatch() async -> [PendingItem]? {
+    /// The writer thread's loop: batch, commit, hand the acknowledgements to the delivery queue.
+    private func writeUntilShutdown() {
+        // Acknowledging a batch (resuming its producers) runs beside the next batch's
+        // transaction, so the disk is never idle while producers are being woken. A serial
+        // queue keeps acknowledgements in commit order.
+        let deliveries = DispatchQueue(label: "parley-writer-acks")
+        while let batch = nextBatch() {
+            deliveries.async(execute: write(batch))
+        }
+        deliveries.sync {}
+    }
+
+    /// Wakes the writer thread if it is waiting for work (or for shutdown).
+    private func wakeWriter() {
+        let sleeping: Bool = state.withLock { state in
+            defer { state.writerSleeping = false }
+            return state.writerSleeping
+        }
+        if sleeping { wake.signal() }
+    }
+
+    /// Blocks the writer thread until there is work; nil once shut down with nothing left.
+    ///
+    /// After `idleCheckpointDelay` with nothing to write, copies the WAL back into the database
+    /// file (a PASSIVE checkpoint). SQLite would otherwise checkpoint inside whichever commit
+    /// crosses its threshold, and every event acknowledged with that commit would wait for the
+    /// copy and the database fsync. Control-room traffic leaves the writer idle nearly all the
+    /// time, so checkpoints happen between events; under sustained load the backstop
+    /// (`IncidentStore.walBackstopPages`) still bounds the WAL.
+    private func nextBatch() -> [PendingItem]? {
+        var checkpointDue = false
         while true {
             let taken: [PendingItem]? = state.withLock { state in
-                if state.queue.isEmpty { return state.shuttingDown ? [] : nil }
+                if state.queue.isEmpty {
+                    if state.shuttingDown { return [] }
+                    state.writerSleeping = true
+                    return nil
+                }
                 return state.takeBatch(maxEvents: self.batchMaxEvents)
             }
             if let taken {
+                if !taken.isEmpty { walDirty = true }
                 return taken.isEmpty ? nil : taken
             }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow: Bool = state.withLock { state in
-                    if !state.queue.isEmpty || state.shuttingDown { return true }
-                    state.writerWake = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
+            if checkpointDue {
+                checkpointDue = false
+                checkpointWAL()
+                // Re-check the queue: work that arrived during the checkpoint has signalled.
+                continue
             }
+            if walDirty {
+                // One signal per sleep: whoever clears `writerSleeping` signals exactly once.
+                if wake.wait(timeout: .now() + idleCheckpointDelay) == .timedOut {
+                    let stillSleeping = state.withLock { state in
+                        defer { state.writerSleeping = false }
+                        return state.writerSleeping
+                    }
+                    // Lost the race with a submitter: consume its signal before going on.
+                    if !stillSleeping { wake.wait() }
+                    checkpointDue = true
+                }
+            } else {
+                wake.wait()
+            }
+        }
+    }
+
+    /// Idle time after a commit before the writer checkpoints the WAL.
+    private var idleCheckpointDelay: DispatchTimeInterval { .milliseconds(200) }
+
+    private func checkpointWAL() {
+        walDirty = false
+        do {
+            try store.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        } catch {
+            // Not fatal: committed events are safe in the WAL; the next idle period retries.
+            walDirty = true
+            logger.warning("WAL checkpoint failed; will retry when idle", metadata: ["store.path": "\(store.path)", "store.error": "\(error)"])
         }
     }
 
     /// Commits a batch and updates the chain head; returns the work of acknowledging it.
-    private func write(_ batch: [PendingItem]) async -> @Sendable () -> Void {
+    private func write(_ batch: [PendingItem]) -> @Sendable () -> Void {
         let (startHead, lastTimestamp) = state.withLock { ($0.head, $0.lastTimestamp) }
         // Timestamps never go backwards along the chain, even if the wall clock is stepped back.
         let now = max(Timestamp.millis(clock.now()), lastTimestamp)
         let outcome: Result<BatchResult, any Error>
         do {
-            let result = try await store.pool.write { db in
+            let result = try store.pool.write { db in
                 try Self.writeBatch(batch, in: db, head: startHead, now: now)
             }
             outcome = .success(result)
@@ -414,3 +480,4 @@ struct PendingItem: Sendable {
         return 1
     }
 }
+

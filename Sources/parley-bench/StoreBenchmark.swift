@@ -168,12 +168,13 @@ struct StoreBenchmark: AsyncParsableCommand {
         while offset < rows.count {
             let slice = rows[offset..<min(offset + batch, rows.count)]
             try pool.write { db in
-                // The plainest way to insert with SQLite: one prepared statement, C bindings.
+                // The plainest way to insert with SQLite: one prepared statement, every column bound
+                // through the C API, exactly the values the writer stores.
                 var statement: OpaquePointer?
                 sqlite3_prepare_v2(
                     db.sqliteConnection, """
                         INSERT INTO events (sequence, recorded_at, priority, kind, source, incident_id, payload, previous_hash, hash)
-                        VALUES (?, ?, 'routine', 'radio.transmission', 'channel:north', NULL, ?, ?, ?)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, -1, &statement, nil)
                 defer { sqlite3_finalize(statement) }
                 let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -181,9 +182,13 @@ struct StoreBenchmark: AsyncParsableCommand {
                     sqlite3_reset(statement)
                     sqlite3_bind_int64(statement, 1, row.sequence)
                     sqlite3_bind_int64(statement, 2, now)
-                    sqlite3_bind_text(statement, 3, row.payload, -1, transient)
-                    sqlite3_bind_text(statement, 4, row.previousHash, -1, transient)
-                    sqlite3_bind_text(statement, 5, row.hash, -1, transient)
+                    sqlite3_bind_text(statement, 3, "routine", -1, transient)
+                    sqlite3_bind_text(statement, 4, "radio.transmission", -1, transient)
+                    sqlite3_bind_text(statement, 5, "channel:north", -1, transient)
+                    sqlite3_bind_null(statement, 6)
+                    sqlite3_bind_text(statement, 7, row.payload, -1, transient)
+                    sqlite3_bind_text(statement, 8, row.previousHash, -1, transient)
+                    sqlite3_bind_text(statement, 9, row.hash, -1, transient)
                     guard sqlite3_step(statement) == SQLITE_DONE else {
                         throw DatabaseError(message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                     }

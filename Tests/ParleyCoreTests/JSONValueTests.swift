@@ -13,6 +13,7 @@ struct JSONValueTests {
         (JSONValue.double(.infinity), "null"),
         (JSONValue.object(["z": ["y": 1, "x": 2]]), #"{"z":{"x":2,"y":1}}"#),
         (JSONValue.object([:]), "{}"),
+        (JSONValue.string("\u{1b}[0m\r\u{1f}\u{7f}"), #""\u001b[0m\r\u001f\#u{7f}""#),
     ])
     func canonicalTextIsSortedAndCompact(value: JSONValue, expected: String) {
         #expect(value.canonicalString == expected)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import ParleyCore
 import Testing
@@ -182,5 +183,20 @@ struct EventHashTests {
             previousHash: ChainHead.genesis.hash)
         #expect(unlinked != ours)
         #expect(unlinked.count == 64)
+    }
+
+    /// The writer lays the text out byte by byte; it must equal the joined text for every
+    /// integer shape (zero, negative, extremes) and for non-ASCII payloads.
+    @Test(arguments: [Int64.min, -1, 0, 7, 10, 99, 100, 1_795_456_471_123, Int64.max])
+    func theHashEqualsSHA256OfTheJoinedTextForEveryIntegerShape(_ number: Int64) {
+        let payload = JSONValue.object(["text": "Café ☎ 999", "n": .int(number)]).canonicalString
+        for incident in [nil, number] as [Int64?] {
+            let ours = EventChain.hash(
+                sequence: number, timestampMillis: number, priority: .admin, kind: "call.handoff", source: "line:1",
+                incidentID: incident, payload: payload, previousHash: ChainHead.genesis.hash)
+            let text = "parley-event-v1\n\(number)\n\(number)\nadmin\ncall.handoff\nline:1\n\(incident.map(String.init) ?? "")\n\(payload)\n\(ChainHead.genesis.hash)"
+            let reference = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(ours == reference)
+        }
     }
 }
