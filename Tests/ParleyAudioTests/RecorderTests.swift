@@ -97,6 +97,32 @@ struct RecorderTests {
         #expect(Goertzel.relativePower(of: 1000, in: live, sampleRate: 16000) > 0.9)
     }
 
+    /// A squelch confirmed late (debounce, or a stalled task handling frames in a burst) still
+    /// records from the pre-roll before the activity began.
+    @Test func startReachesBackToWhereTheActivityBegan() throws {
+        let scratch = TemporaryDirectory()
+        let rate = SampleRate.hz16000
+        let recorder = Self.recorder(scratch, rate: rate)
+        Self.feedTone(recorder, frequency: 2000, duration: .milliseconds(1_000), rate: rate)
+        Self.feedTone(recorder, frequency: 500, duration: .milliseconds(300), rate: rate)   // the pre-roll
+        Self.feedTone(recorder, frequency: 1000, duration: .milliseconds(800), rate: rate)  // activity, before start
+        let path = try recorder.start(at: Self.opened, reachingBack: .milliseconds(800))
+        Self.feedTone(recorder, frequency: 1000, duration: .milliseconds(500), rate: rate)
+        let result = try recorder.finish()
+
+        #expect(result.preRoll == .milliseconds(300))
+        #expect(result.duration == .milliseconds(1_600))
+        #expect(abs(result.openedAt.timeIntervalSince(result.startedAt) - 0.3) < 1e-6)
+        let decoded = try opusdecSamples(path.string, rate: 16000, scratch: scratch)
+        #expect(Goertzel.relativePower(of: 500, in: Array(decoded[400..<4400]), sampleRate: 16000) > 0.8)
+        #expect(Goertzel.relativePower(of: 1000, in: Array(decoded[5600..<24000]), sampleRate: 16000) > 0.9)
+        // Never further back than the limit.
+        Self.feedTone(recorder, frequency: 1000, duration: .seconds(5), rate: rate)
+        try recorder.start(at: Self.opened.addingTimeInterval(10), reachingBack: .seconds(60))
+        let capped = try recorder.finish()
+        #expect(capped.duration == .milliseconds(300) + TransmissionRecorder.maxReachBack)
+    }
+
     @Test func aShortIdleTimeGivesAShorterPreRoll() throws {
         let scratch = TemporaryDirectory()
         let recorder = Self.recorder(scratch, rate: .hz8000)

@@ -11,6 +11,8 @@ public struct RecordingError: Error, Sendable, Hashable, CustomStringConvertible
         case notOggOpus(path: String, detail: String)
         case notRecording
         case alreadyRecording(path: String)
+        case decoder(code: Int32)
+        case cannotExport(path: String, errno: Errno)
     }
 
     private let code: Code
@@ -41,10 +43,17 @@ public struct RecordingError: Error, Sendable, Hashable, CustomStringConvertible
         RecordingError(.alreadyRecording(path: path.string))
     }
 
+    /// libopus could not set up a decoder (`OPUS_*` error code).
+    public static func decoder(_ code: Int32) -> RecordingError { RecordingError(.decoder(code: code)) }
+    /// An export (a WAV file) could not be written; nothing was left at its path.
+    public static func cannotExport(_ path: FilePath, _ errno: Errno) -> RecordingError {
+        RecordingError(.cannotExport(path: path.string, errno: errno))
+    }
+
     /// True for disk-side failures (space, permissions, I/O), as opposed to misuse.
     public var isStorageFailure: Bool {
         switch code {
-        case .cannotCreate, .writeFailed, .cannotRead: true
+        case .cannotCreate, .writeFailed, .cannotRead, .cannotExport: true
         default: false
         }
     }
@@ -65,6 +74,21 @@ public struct RecordingError: Error, Sendable, Hashable, CustomStringConvertible
             "no recording in progress — call start(at:) before finish()"
         case .alreadyRecording(let path):
             "a recording is already in progress (\(path)) — finish it before starting another"
+        case .decoder(let code):
+            "Opus decoder error: \(String(cString: opus_strerror(code))) — nothing was decoded; check that parleyd has memory to spare and try again"
+        case .cannotExport(let path, let errno):
+            "cannot write export \(path): \(errno) — \(Self.exportAdvice(errno)); nothing was left at that path"
+        }
+    }
+
+    private static func exportAdvice(_ errno: Errno) -> String {
+        switch errno {
+        case .noSuchFileOrDirectory, .notDirectory: "the directory does not exist; create it or choose another"
+        case .noSpace, .diskQuotaExceeded: "the disk is full; free space and export again"
+        case .permissionDenied, .notPermitted, .readOnlyFileSystem: "the directory is not writable by parleyd"
+        case .fileTooLarge: "the audio is too long for one WAV file (4 GiB at most); export it in parts"
+        case .isDirectory: "a directory has that name; choose another file name"
+        default: "check the directory and the disk"
         }
     }
 }

@@ -73,7 +73,7 @@ public enum RecordingRepair {
 
     // MARK: Reading
 
-    private static func readAll(_ path: FilePath) throws(RecordingError) -> [UInt8] {
+    static func readAll(_ path: FilePath) throws(RecordingError) -> [UInt8] {
         do {
             let descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
             return try descriptor.closeAfter {
@@ -91,14 +91,17 @@ public enum RecordingRepair {
         }
     }
 
-    private struct PageLocation {
+    struct PageLocation {
         var offset: Int
         var headerLength: Int
         var bodyLength: Int
     }
 
     /// Walks the complete, checksum-valid pages from the start of `bytes`.
-    private static func pages(in bytes: [UInt8], _ visit: (PageLocation, inout ogg_page) -> Void) -> Int {
+    static func pages(in bytes: [UInt8], _ visit: (PageLocation, inout ogg_page) -> Void) -> Int {
+        // libogg gives no buffer for zero bytes; an empty file (a crash before the headers
+        // were written) simply has no pages.
+        guard !bytes.isEmpty else { return 0 }
         var sync = ogg_sync_state()
         ogg_sync_init(&sync)
         defer { ogg_sync_clear(&sync) }

@@ -73,8 +73,13 @@ public final class TransmissionRecorder {
         var logger = logger
         logger[metadataKey: "channel.id"] = "\(configuration.channel)"
         self.logger = logger
-        preRoll = PreRollBuffer(capacity: configuration.sampleRate.samples(in: configuration.preRoll))
+        preRoll = PreRollBuffer(capacity: configuration.sampleRate.samples(in: configuration.preRoll + Self.maxReachBack))
     }
+
+    /// How much audio, beyond the pre-roll, ``start(at:reachingBack:)`` can still take from
+    /// before the call: the time between activity starting and the squelch confirming it
+    /// (attack, debounce, and a consumer running late on a loaded machine).
+    public static let maxReachBack: Duration = .seconds(2)
 
     deinit {
         // Not finished (shutdown mid-transmission): the file stays as a crash would leave it,
@@ -122,9 +127,11 @@ public final class TransmissionRecorder {
     }
 
     /// Starts a transmission's file at `RecordingPath.file(root: directory, …, openedAt:)`,
-    /// beginning with the pre-roll. `openedAt` is the squelch-open time (UTC).
+    /// beginning with the pre-roll. `openedAt` is the squelch-open time (UTC). `reachingBack`
+    /// is audio already appended since the activity began (up to ``maxReachBack``): it is kept
+    /// too, so the file holds the pre-roll before the activity, not before this call.
     @discardableResult
-    public func start(at openedAt: Date) throws(RecordingError) -> FilePath {
+    public func start(at openedAt: Date, reachingBack: Duration = .zero) throws(RecordingError) -> FilePath {
         if let active { throw .alreadyRecording(active.path) }
         let file = RecordingPath.file(root: configuration.directory, channel: configuration.channel, openedAt: openedAt)
         let comments = [
@@ -142,8 +149,12 @@ public final class TransmissionRecorder {
             path = try createParent(of: file)
             writer = try makeWriter(path, comments)
         }
-        let held = preRoll.drain()
-        active = Active(writer: writer, path: path, openedAt: openedAt, preRollSamples: held.count)
+        let rate = configuration.sampleRate
+        let sinceActivity = rate.samples(in: min(max(reachingBack, .zero), Self.maxReachBack))
+        let drained = preRoll.drain()
+        let held = Array(drained.suffix(rate.samples(in: configuration.preRoll) + sinceActivity))
+        // What precedes `openedAt` (the activity's start) is the held audio before the reach-back.
+        active = Active(writer: writer, path: path, openedAt: openedAt, preRollSamples: max(held.count - sinceActivity, 0))
         logger.debug("Recording started", metadata: ["recording.path": "\(path)"])
         append(held)
         return path
