@@ -171,8 +171,11 @@ public final class EventWriter: Service, Sendable {
                     // hopping between the cooperative pool and GRDB's queue (a synchronous write
                     // from a non-queue thread runs on that thread), and a transaction that waits
                     // on fsync never blocks one of the cooperative pool's few threads.
-                    let thread = Thread { [self] in
-                        writeUntilShutdown()
+                    // The thread lets go of the writer before `run()` returns, so a store
+                    // dropped after the writer stops is closed (and its lock released) at once.
+                    let owner = ThreadOwner(self)
+                    let thread = Thread {
+                        owner.take()?.writeUntilShutdown()
                         finished.resume()
                     }
                     thread.name = "parley-writer"
@@ -481,3 +484,10 @@ struct PendingItem: Sendable {
     }
 }
 
+
+/// Hands an object to a thread exactly once, so the thread's closure does not keep it alive.
+final class ThreadOwner<Object: AnyObject & Sendable>: Sendable {
+    private let object: Mutex<Object?>
+    init(_ object: Object) { self.object = Mutex(object) }
+    func take() -> Object? { object.withLock { $0.take() } }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import ParleyAudio
+import Synchronization
 import Testing
 
 struct CaptureStreamTests {
@@ -71,7 +72,21 @@ struct CaptureStreamTests {
             channel: "south",
             configuration: CaptureConfiguration(device: .named("parley_no_such_pcm"), sampleRate: .hz8000, retryDelay: .milliseconds(10)),
             logger: log.logger)
-        let events = try await Self.collect(stream) { log.count("Audio capture device still unavailable") >= 5 }
+        // Polled on both: the retries are logged by the capture thread, the `.down` event reaches
+        // the consumer through the queue; under load either can come first.
+        let delivered = Mutex(0)
+        let task = Task {
+            try await Self.collect(stream) { events in
+                delivered.withLock { $0 = events.count }
+                return false
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (delivered.withLock { $0 } < 1 || log.count("Audio capture device still unavailable") < 5), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        task.cancel()
+        let events = try await task.value
         #expect(events.count == 1)
         guard case .down(let error) = events.first else {
             Issue.record("expected .down, got \(events)")

@@ -65,7 +65,9 @@ struct EventTimeRangeTests {
     @Test func aClockSteppedBackBeforeARestartStillNeverRecordsAnEarlierTime() async throws {
         let temp = try TemporaryStore()
         defer { temp.remove() }
-        let first = try await write(3, to: try temp.open(), clock: ScriptedClock([2_000_000]))
+        let before = try temp.open()
+        let first = try await write(3, to: before, clock: ScriptedClock([2_000_000]))
+        try before.close()
         // Restarted with the clock an hour behind.
         let store = try temp.open()
         let second = try await write(3, to: store, clock: ScriptedClock([2_000_000 - 3600]))
