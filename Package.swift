@@ -127,11 +127,24 @@ let package = Package(
             ],
             swiftSettings: parleySwiftSettings
         ),
+        // Radio channels: capture → squelch → recordings and transmission rows; floor control →
+        // PTT; the services parleyd runs per configured channel.
+        .target(
+            name: "ParleyRadio",
+            dependencies: [
+                "ParleyCore", "ParleyConfig", "ParleyDSP", "ParleyAudio", "ParleyDevices", "ParleyStore", "ParleyControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
         .executableTarget(
             name: "parleyd",
             dependencies: [
                 "ParleyCore", "ParleyConfig", "ParleyStore", "ParleyControl",
-                "ParleyControlServer", "ParleySystemd",
+                "ParleyControlServer", "ParleySystemd", "ParleyRadio", "ParleyDevices", "ParleyAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -150,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "parley-sim",
             dependencies: [
-                "ParleyCore",
+                "ParleyCore", "ParleyDSP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: parleySwiftSettings
@@ -193,8 +206,17 @@ let package = Package(
             dependencies: ["ParleyDevices", "ParleyCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: parleySwiftSettings
         ),
+        .testTarget(
+            name: "ParleyRadioTests",
+            dependencies: [
+                "ParleyRadio", "ParleyConfig", "ParleyCore", "ParleyStore", "ParleyDevices", "ParleyAudio", "ParleyDSP", "ParleyControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
         .testTarget(name: "ParleySystemdTests", dependencies: ["ParleySystemd", .product(name: "Logging", package: "swift-log")], swiftSettings: parleySwiftSettings),
         // End-to-end tests that run the built parleyd/parleyctl binaries as real processes.
-        .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyControl", "ParleyCore"], swiftSettings: parleySwiftSettings),
+        .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyControl", "ParleyCore", "ParleyDevices"], swiftSettings: parleySwiftSettings),
     ]
 )

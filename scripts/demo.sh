@@ -2,9 +2,13 @@
 # Installs what Parley needs, builds it, and runs parleyd on config/demo.yaml with everything
 # (store, control socket) in ./demo-state. Stop it with Ctrl-C (graceful: the store is flushed).
 #
+# Two simulated radios (`parley-sim radio`) feed the demo's channels through files in
+# demo-state/demo-radio: north with speech only (VOX squelch), south with speech and a CM108
+# COR report file (and a PTT stand-in, so south can be keyed).
+#
 # While it runs, in another terminal:
 #   .build/release/parleyctl --socket demo-state/control.sock tail
-#   .build/release/parleyctl --socket demo-state/control.sock status
+#   .build/release/parleyctl --socket demo-state/control.sock channels
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,12 +24,34 @@ swift build -c release --product parleyctl 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] '
 swift build -c release --product parley-sim 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' ; [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 bin=.build/release
 
-mkdir -p demo-state
+mkdir -p demo-state/demo-radio
 "$bin/parleyd" --check-config --config config/demo.yaml || exit 1
+
+# The simulated radios (paths as in config/demo.yaml, relative to the state directory).
+# Last run's files go first, before parleyd opens them: a capture file is read from its start
+# in real time, so old audio would put the channel minutes behind (--fresh would empty them
+# too, but only once the simulator is up). The PTT stand-in must exist: parleyd appends CM108
+# output reports to it.
+radio=demo-state/demo-radio
+rm -f "$radio/north.raw" "$radio/south.raw" "$radio/south-cor.hid"
+: > "$radio/south-ptt.hid"
+sims=()
+"$bin/parley-sim" radio --fresh --audio "$radio/north.raw" --seed 1 &
+sims+=($!)
+"$bin/parley-sim" radio --fresh --audio "$radio/south.raw" --cor "$radio/south-cor.hid" --cor-bit 1 --seed 2 &
+sims+=($!)
+for _ in $(seq 1 50); do
+  [ -e "$radio/north.raw" ] && [ -e "$radio/south.raw" ] && break
+  sleep 0.1
+done
 
 "$bin/parleyd" --config config/demo.yaml &
 daemon=$!
-trap 'kill -TERM $daemon 2>/dev/null; wait $daemon' INT TERM EXIT
+stop_all() {
+  kill -TERM "${sims[@]}" $daemon 2>/dev/null
+  wait "${sims[@]}" $daemon 2>/dev/null
+}
+trap stop_all INT TERM EXIT
 
 for _ in $(seq 1 100); do
   [ -S demo-state/control.sock ] && break
@@ -43,12 +69,22 @@ cat <<INFO
             $bin/parleyctl --socket demo-state/control.sock incidents list
             $bin/parleyctl verify --database demo-state/incidents.sqlite
 
+  Radio: two simulated radios talk on channels north (VOX) and south (COR); every
+  transmission is recorded (demo-state/recordings/) with a row in the store:
+
+            $bin/parleyctl --socket demo-state/control.sock channels
+            $bin/parleyctl --socket demo-state/control.sock recall north
+            $bin/parleyctl --socket demo-state/control.sock key south --for 3
+
+  Keying is refused while south is receiving (wait for a gap, or add --priority emergency);
+  the PTT reports land in demo-state/demo-radio/south-ptt.hid (xxd shows them).
+
   Ctrl-C stops the daemon.
 
 INFO
 
 # Demo traffic through the control socket, as a dispatcher would make it, every few seconds.
-# (The radio and telephony simulators in parley-sim will add device traffic.)
+# (The radio simulators above add channel traffic; telephony simulators will follow.)
 ctl() { "$bin/parleyctl" --socket demo-state/control.sock "$@" >/dev/null; }
 round=0
 while kill -0 $daemon 2>/dev/null; do

@@ -42,14 +42,15 @@ extension ParleyConfiguration {
         let top = ConfigValue(node: root, key: "", keyMark: nil, context: context)
         if top.isNull { return ParleyConfiguration() }
         guard case .mapping = root else {
-            throw top.error(.notAMapping, "the file must be a mapping of sections (daemon:, store:, control:), found \(top.found)",
+            throw top.error(.notAMapping, "the file must be a mapping of sections (daemon:, store:, control:, channels:), found \(top.found)",
                             hint: "start the file with a section name at column 1, e.g. 'daemon:'; see config/parley.example.yaml")
         }
         let sections = try top.mapping()
         let configuration = ParleyConfiguration(
             daemon: try sections.section(Daemon.self),
             store: try sections.section(Store.self),
-            control: try sections.section(Control.self)
+            control: try sections.section(Control.self),
+            channels: try sections.optional("channels", default: []) { try readChannels($0) }
         )
         try sections.finish()
         return configuration

@@ -44,6 +44,7 @@ extension ParleyConfiguration {
             ? Self.absolute(daemon.runtimeDirectory, base: base) : stateDirectory
         resolved.store.file = Self.absolute(store.file, base: stateDirectory)
         resolved.control.socket = Self.absolute(control.socket, base: resolved.daemon.runtimeDirectory)
+        resolved.channels = channels.map { $0.resolvingPaths(base: stateDirectory) }
         return resolved
     }
 
@@ -67,5 +68,37 @@ extension ParleyConfiguration {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return nil }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension ParleyConfiguration.Channel {
+    /// Relative raw files, serial ports and hidraw paths are inside the state directory (the
+    /// simulator and tests keep their stand-ins there); ALSA device names are left alone.
+    func resolvingPaths(base: String) -> Self {
+        func path(_ path: String) -> String { ParleyConfiguration.absolute(path, base: base) }
+        func source(_ source: ParleyConfiguration.AudioSource) -> ParleyConfiguration.AudioSource {
+            if case .rawFile(let file) = source { return .rawFile(path(file)) }
+            return source
+        }
+        var resolved = self
+        resolved.capture.source = source(capture.source)
+        resolved.playback?.source = source(playback?.source ?? .device(""))
+        resolved.transmitAudio?.source = source(transmitAudio?.source ?? .device(""))
+        resolved.dispatcherAudio?.source = source(dispatcherAudio?.source ?? .device(""))
+        resolved.squelch.sources = squelch.sources.map { squelchSource in
+            switch squelchSource {
+            case .vox: squelchSource
+            case .serial(let port, let line, let inverted): .serial(port: path(port), line: line, inverted: inverted)
+            case .cm108(let hidraw, let bit, let inverted): .cm108(hidraw: path(hidraw), bit: bit, inverted: inverted)
+            }
+        }
+        if let ptt {
+            switch ptt.kind {
+            case .serial(let port, let lines): resolved.ptt = .init(kind: .serial(port: path(port), lines: lines))
+            case .cm108(let hidraw, let gpio, let inverted): resolved.ptt = .init(kind: .cm108(hidraw: path(hidraw), gpio: gpio, inverted: inverted))
+            case .rigctld: break
+            }
+        }
+        return resolved
     }
 }

@@ -46,6 +46,7 @@ extension ParleyConfiguration {
         Setting("control.idle_timeout_seconds", live: true, \.control.idleTimeout),
         Setting("control.daemon_user_role", live: true, \.control.daemonUserRole),
         Setting("control.roles", live: true, \.control.roles),
+        Setting("channels", live: false, \.channels),
     ]
 
     /// Keys a running daemon applies on reload; every other key needs a restart.

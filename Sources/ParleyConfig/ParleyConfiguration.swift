@@ -12,11 +12,14 @@ public struct ParleyConfiguration: Sendable, Equatable {
     public var store: Store
     /// `control:` — the control socket and who may use it.
     public var control: Control
+    /// `channels:` — the radio channels (ChannelConfiguration.swift). Default none.
+    public var channels: [Channel]
 
-    public init(daemon: Daemon = Daemon(), store: Store = Store(), control: Control = Control()) {
+    public init(daemon: Daemon = Daemon(), store: Store = Store(), control: Control = Control(), channels: [Channel] = []) {
         self.daemon = daemon
         self.store = store
         self.control = control
+        self.channels = channels
     }
 
     /// The `daemon:` section.

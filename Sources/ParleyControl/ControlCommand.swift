@@ -19,6 +19,13 @@ public struct ControlCommand: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let incidentsAssess = ControlCommand(rawValue: "incidents.assess")
     public static let incidentsCategorise = ControlCommand(rawValue: "incidents.categorise")
     public static let incidentsClose = ControlCommand(rawValue: "incidents.close")
+    public static let channels = ControlCommand(rawValue: "channels")
+    public static let key = ControlCommand(rawValue: "key")
+    public static let unkey = ControlCommand(rawValue: "unkey")
+    public static let recall = ControlCommand(rawValue: "recall")
+    public static let recallPlay = ControlCommand(rawValue: "recall.play")
+    public static let recallExport = ControlCommand(rawValue: "recall.export")
+    public static let channelsAttach = ControlCommand(rawValue: "channels.attach")
     public static let reload = ControlCommand(rawValue: "reload")
 }
 
@@ -46,7 +53,7 @@ public struct ControlCommandSpec: Sendable {
     }
 }
 
-/// The commands a protocol version offers. Adding a command (`key`, `answer`, `transfer`, …)
+/// The commands a protocol version offers. Adding a command (`answer`, `transfer`, …)
 /// means: an arguments type, a `ControlRequest.Arguments` case, a row here, and a handler in
 /// the server.
 public struct ControlCommandTable: Sendable {
@@ -115,6 +122,27 @@ public struct ControlCommandTable: Sendable {
         ControlCommandSpec(
             IncidentCloseArguments.self, minimumRole: .dispatcher, summary: "close an incident with its closing category",
             wrap: { .incidentsClose($0) }),
+        ControlCommandSpec(
+            ChannelsArguments.self, minimumRole: .engineer, summary: "the radio channels and who holds each floor",
+            wrap: { _ in .channels }),
+        ControlCommandSpec(
+            ChannelAttachArguments.self, minimumRole: .dispatcher,
+            summary: "link a channel's transmissions to an incident (or none)", wrap: { .channelsAttach($0) }),
+        ControlCommandSpec(
+            KeyArguments.self, minimumRole: .dispatcher, summary: "key a radio channel's transmitter",
+            wrap: { .key($0) }),
+        ControlCommandSpec(
+            UnkeyArguments.self, minimumRole: .dispatcher, summary: "release (or force off) a channel's transmitter",
+            wrap: { .unkey($0) }),
+        ControlCommandSpec(
+            RecallArguments.self, minimumRole: .engineer, summary: "a channel's newest recorded transmissions",
+            wrap: { .recall($0) }),
+        ControlCommandSpec(
+            RecallPlayArguments.self, minimumRole: .dispatcher,
+            summary: "play a recorded transmission to its channel's playback device", wrap: { .recallPlay($0) }),
+        ControlCommandSpec(
+            RecallExportArguments.self, minimumRole: .dispatcher, summary: "write a recorded transmission as WAV",
+            wrap: { .recallExport($0) }),
         ControlCommandSpec(
             ReloadArguments.self, minimumRole: .admin, summary: "reload the configuration file",
             wrap: { _ in .reload }),

@@ -17,6 +17,13 @@ public struct ControlRequest: Sendable, Hashable {
         case incidentsAssess(IncidentAssessArguments)
         case incidentsCategorise(IncidentCategoriseArguments)
         case incidentsClose(IncidentCloseArguments)
+        case channels
+        case key(KeyArguments)
+        case unkey(UnkeyArguments)
+        case recall(RecallArguments)
+        case recallPlay(RecallPlayArguments)
+        case recallExport(RecallExportArguments)
+        case channelsAttach(ChannelAttachArguments)
         case reload
     }
 

@@ -76,6 +76,9 @@ struct ControlCommandRunner: Sendable {
     let reload: @Sendable () async throws -> String
     let daemonStatus: @Sendable () async -> JSONValue
     let connectionCount: @Sendable () -> Int
+    /// The radio channels; nil when parleyd has none (`channels` is then empty, the other
+    /// radio commands `not_found`).
+    var radio: (any RadioControl)? = nil
 
     /// Runs `request` and writes its response; throws only when the peer is gone.
     func run(_ request: ControlRequest, on context: ConnectionContext, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>)
@@ -199,6 +202,8 @@ struct ControlCommandRunner: Sendable {
             }
             try await reply.success(ControlIncidentDetail(detail, events: events))
             return detail.incident.reference
+        case .channels, .key, .unkey, .recall, .recallPlay, .recallExport, .channelsAttach:
+            return try await runRadio(request.arguments, on: context, reply: reply)
         case .reload:
             let message: String
             do {

@@ -55,6 +55,8 @@ public final class ControlServer<C: Clock>: Service, Sendable where C.Duration =
     ///   - reload: reloads the configuration (`reload`, admin); returns a summary of what changed,
     ///     throws to refuse (the message reaches the client).
     ///   - status: daemon-level facts for `status` (version, uptime, channels…).
+    ///   - radio: the radio channels for `channels`, `key`, `unkey` and `recall…`; nil when
+    ///     none are configured.
     ///   - clock: times idle connections.
     ///   - eventLoopGroup: NIO event loops for the socket.
     ///   - logger: connections at debug, refusals at notice, audit failures at warning.
@@ -65,6 +67,7 @@ public final class ControlServer<C: Clock>: Service, Sendable where C.Duration =
         roles: @escaping @Sendable (PeerCredentials) -> Role?,
         reload: @escaping @Sendable () async throws -> String,
         status: @escaping @Sendable () async -> JSONValue,
+        radio: (any RadioControl)? = nil,
         clock: C,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
@@ -78,7 +81,7 @@ public final class ControlServer<C: Clock>: Service, Sendable where C.Duration =
         self.shared = shared
         self.runner = ControlCommandRunner(
             settings: settings, store: store, writer: writer, commands: .v1, reload: reload, daemonStatus: status,
-            connectionCount: { shared.state.withLock { $0.connections } })
+            connectionCount: { shared.state.withLock { $0.connections } }, radio: radio)
     }
 
     /// Open control connections.
@@ -216,11 +219,12 @@ extension ControlServer where C == ContinuousClock {
         roles: @escaping @Sendable (PeerCredentials) -> Role?,
         reload: @escaping @Sendable () async throws -> String,
         status: @escaping @Sendable () async -> JSONValue,
+        radio: (any RadioControl)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
         self.init(
             settings: settings, store: store, writer: writer, roles: roles, reload: reload, status: status,
-            clock: ContinuousClock(), eventLoopGroup: eventLoopGroup, logger: logger)
+            radio: radio, clock: ContinuousClock(), eventLoopGroup: eventLoopGroup, logger: logger)
     }
 }

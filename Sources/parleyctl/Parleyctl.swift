@@ -15,12 +15,14 @@ struct Parleyctl: ParsableCommand {
             The options --socket PATH and --json belong to every subcommand and may also be given \
             before it (parleyctl --socket /tmp/p.sock status).
 
-            Exit status: 0 success; 1 verify found the event log broken; 2 usage, connection or \
-            protocol error; 3 parleyd refused or failed the command (the reason is printed).
+            Exit status: 0 success; 1 verify found the event log broken, or key/unkey was refused \
+            (the reason is printed); 2 usage, connection or protocol error; 3 parleyd refused or \
+            failed the command (the reason is printed).
             """,
         subcommands: [
             StatusCommand.self, TailCommand.self, EventsCommand.self, IncidentsCommand.self, VerifyCommand.self,
-            AuditCommand.self, ReloadCommand.self,
+            AuditCommand.self, ChannelsCommand.self, AttachCommand.self, KeyCommand.self, UnkeyCommand.self, RecallCommand.self,
+            ReloadCommand.self,
         ]
     )
 

@@ -3,6 +3,7 @@ import Logging
 import ParleyConfig
 import ParleyControlServer
 import ParleyCore
+import ParleyRadio
 import ParleyStore
 import ParleySystemd
 import ServiceLifecycle
@@ -57,6 +58,13 @@ struct Daemon {
         let socketDirectory = URL(fileURLWithPath: configuration.socketPath).deletingLastPathComponent().path
         try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
 
+        let channels = RadioChannelSet(
+            services: configuration.channels.map { channel in
+                ChannelService(
+                    channel: channel, recordingsDirectory: configuration.recordingsDirectory, writer: writer, logger: logger)
+            },
+            store: store, writer: writer, logger: logger)
+
         let reloader = ConfigurationReloader(
             configuration: configuration, configFile: configFile, stateDirOverride: stateDirOverride,
             logLevelOverridden: logLevelOverridden, logLevel: logLevel, notifier: notifier, writer: writer, logger: logger)
@@ -79,6 +87,7 @@ struct Daemon {
                     "state_dir": .string(reloader.current.daemon.stateDirectory),
                 ]
             },
+            radio: channels,
             logger: logger)
         reloader.onApply = { configuration in
             controlServer.idleTimeout = configuration.control.idleTimeout
@@ -93,7 +102,8 @@ struct Daemon {
         let health = WriterHealth(writer: writer)
         let watchdog = WatchdogService(notifier: notifier, healthCheck: { health.check() }, logger: logger)
         let readiness = SystemdReadinessService(
-            notifier: notifier, readyStatus: "store open at event \(writer.statistics.head.sequence); control socket listening",
+            notifier: notifier,
+            readyStatus: "store open at event \(writer.statistics.head.sequence); \(configuration.channels.count) channel(s); control socket listening",
             waitUntilReady: {
                 try await controlServer.waitUntilListening()
                 try await writer.append(
@@ -106,8 +116,10 @@ struct Daemon {
         // A service that ends or fails (e.g. the control socket is in use) shuts the group down
         // gracefully. Cancellation, the default, left parleyd hanging: the writer waits for
         // work and stops only on graceful shutdown, so the error was never logged, nor exited.
+        // Channels stop after the control socket (no key request arrives at a stopped channel)
+        // and before the writer (their last transmission rows and unkey events are stored).
         let services: [any Service] = [
-            writer, controlServer, ReloadSignalService(reloader: reloader, signals: hangups, logger: logger), watchdog,
+            writer, channels, controlServer, ReloadSignalService(reloader: reloader, signals: hangups, logger: logger), watchdog,
             readiness,
         ]
         let group = ServiceGroup(

@@ -25,6 +25,9 @@ struct Parleyd: AsyncParsableCommand {
     @Flag(name: .long, help: "Validate the configuration and exit: 0 if valid, 1 if not.")
     var checkConfig = false
 
+    @Flag(name: .long, help: "Drop every configured PTT line and exit (systemd ExecStopPost=): 0 if all were released.")
+    var releasePtt = false
+
     @Option(name: .long, help: "Put the store, recordings and control socket under this directory.")
     var stateDir: String?
 
@@ -46,7 +49,12 @@ struct Parleyd: AsyncParsableCommand {
             throw ExitCode(checkConfig ? 1 : 78)
         }
         if checkConfig {
-            print("parleyd: \(config) is valid (store \(configuration.storePath), socket \(configuration.socketPath))")
+            print("parleyd: \(config) is valid (store \(configuration.storePath), socket \(configuration.socketPath), \(configuration.channels.count) channel(s))")
+            return
+        }
+        if releasePtt {
+            let released = await PTTRelease.releaseAll(configuration.channels)
+            if !released { throw ExitCode(1) }
             return
         }
         let level = SharedLogLevel(Logger.Level(rawValue: logLevel ?? configuration.daemon.logLevel.rawValue) ?? .info)

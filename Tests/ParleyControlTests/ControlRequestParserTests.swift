@@ -150,10 +150,10 @@ struct ControlRequestParserTests {
     @Test func everyCommandHasItsMinimumRole() {
         let table = ControlCommandTable.v1
         #expect(table.commands(allowedFor: .engineer).map(\.rawValue) == [
-            "hello", "status", "tail", "events", "audit", "verify", "incidents.list", "incidents.show",
+            "hello", "status", "tail", "events", "audit", "verify", "incidents.list", "incidents.show", "channels", "recall",
         ])
-        #expect(table.commands(allowedFor: .dispatcher).count == 13)
-        #expect(table.commands(allowedFor: .admin).count == 14)
+        #expect(table.commands(allowedFor: .dispatcher).count == 20)
+        #expect(table.commands(allowedFor: .admin).count == 21)
         #expect(table["tail"]?.stream == .event)
         #expect(table["verify"]?.stream == .progress)
     }

@@ -56,10 +56,13 @@ struct UnitFileTests {
         #expect(lines.contains(line))
     }
 
-    @Test func pttResetIsOnlyACommentUntilImplemented() throws {
-        let lines = try String(contentsOf: Self.unitFile, encoding: .utf8).split(separator: "\n")
-        #expect(!lines.contains { $0.hasPrefix("ExecStopPost=") })
-        #expect(lines.contains { $0.hasPrefix("#") && $0.contains("ExecStopPost=") && $0.contains("--release-ptt") })
+    @Test func pttIsResetAfterEveryExitWithTheSameConfiguration() throws {
+        let lines = try String(contentsOf: Self.unitFile, encoding: .utf8).split(separator: "\n").map(String.init)
+        let start = try #require(lines.first { $0.hasPrefix("ExecStart=") })
+        let stopPost = try #require(lines.first { $0.hasPrefix("ExecStopPost=") })
+        #expect(stopPost.hasSuffix("--release-ptt"))
+        // The reset must read the file the daemon ran with.
+        #expect(stopPost.contains(start.dropFirst("ExecStart=".count)))
     }
 
     @Test(arguments: [

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import ParleyAudio
+import ParleyConfig
+import ParleyDevices
+
+/// A channel's PTT, for callers outside the channel service.
+public enum ChannelPTT {
+    /// Opens a channel's PTT driver (also used by `parleyd --release-ptt`).
+    public static func open(_ ptt: ParleyConfiguration.PTT, logger: Logger) throws(DeviceError) -> any PTTDriver {
+        try ChannelDevices.openPTT(ptt, logger: logger)
+    }
+
+    public static func describe(_ ptt: ParleyConfiguration.PTT) -> String { ChannelDevices.describe(ptt) }
+}
+
+/// Turns a channel's configuration into the device objects that serve it.
+enum ChannelDevices {
+    /// The capture stream settings. A raw file (simulator) is read in real time.
+    static func capture(_ channel: ParleyConfiguration.Channel) -> CaptureConfiguration {
+        let rate = SampleRate(rawValue: channel.capture.sampleRate) ?? .hz16000
+        switch channel.capture.source {
+        case .device(let name):
+            return CaptureConfiguration(device: .named(name), sampleRate: rate)
+        case .rawFile(let path):
+            return CaptureConfiguration(
+                device: .rawFileCapture(name: "cap_\(channel.id.replacingOccurrences(of: "-", with: "_"))", infile: path),
+                sampleRate: rate, pacing: .realTime)
+        }
+    }
+
+    /// The dispatcher microphone's capture settings (`dispatcher_audio`).
+    static func dispatcherCapture(_ channel: ParleyConfiguration.Channel, _ endpoint: ParleyConfiguration.AudioEndpoint) -> CaptureConfiguration {
+        let rate = SampleRate(rawValue: endpoint.sampleRate) ?? .hz16000
+        switch endpoint.source {
+        case .device(let name):
+            return CaptureConfiguration(device: .named(name), sampleRate: rate)
+        case .rawFile(let path):
+            return CaptureConfiguration(
+                device: .rawFileCapture(name: "mic_\(channel.id.replacingOccurrences(of: "-", with: "_"))", infile: path),
+                sampleRate: rate, pacing: .realTime)
+        }
+    }
+
+    /// An output device's settings (`playback`, `transmit_audio`).
+    static func playback(_ endpoint: ParleyConfiguration.AudioEndpoint) -> PlaybackConfiguration {
+        let rate = SampleRate(rawValue: endpoint.sampleRate) ?? .hz16000
+        switch endpoint.source {
+        case .device(let name):
+            return PlaybackConfiguration(device: .named(name), sampleRate: rate)
+        case .rawFile(let path):
+            return PlaybackConfiguration(device: .rawFilePlayback(path: path), sampleRate: rate)
+        }
+    }
+
+    /// Opens the channel's PTT driver.
+    static func openPTT(_ ptt: ParleyConfiguration.PTT, logger: Logger) throws(DeviceError) -> any PTTDriver {
+        switch ptt.kind {
+        case .serial(let port, let lines):
+            let driverLines = lines.map { line in
+                SerialPTTLine(line.line == .rts ? .rts : .dtr, inverted: line.inverted)
+            }
+            return try SerialLinePTT.open(path: port, lines: driverLines, logger: logger)
+        case .cm108(let hidraw, let gpio, let inverted):
+            return try CM108PTT(path: hidraw, gpio: try CM108GPIO(gpio), inverted: inverted, logger: logger)
+        case .rigctld(let host, let port):
+            return try RigctldPTT(host: host, port: port, logger: logger)
+        }
+    }
+
+    /// Where the PTT is, for log lines and faults.
+    static func describe(_ ptt: ParleyConfiguration.PTT) -> String {
+        switch ptt.kind {
+        case .serial(let port, let lines): "serial \(port) \(lines.map(\.description).joined(separator: ","))"
+        case .cm108(let hidraw, let gpio, _): "cm108 \(hidraw) GPIO\(gpio)"
+        case .rigctld(let host, let port): "rigctld \(host):\(port)"
+        }
+    }
+}
