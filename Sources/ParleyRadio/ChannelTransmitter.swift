@@ -179,7 +179,25 @@ actor ChannelTransmitter<C: Clock> where C.Duration == Duration {
                 break
             }
         }
-        for draft in outcomes { await record(draft) }
+        for draft in outcomes { await recordAudited(draft) }
+    }
+
+    /// A floor-control outcome: its event, and an audit row in the same transaction (the
+    /// control command that caused it has its own row; a time-out or pre-emption has only this).
+    private func recordAudited(_ draft: EventDraft) async {
+        let entry = AuditEntry(
+            peerUID: nil, peerGID: nil, peerPID: nil, role: nil, command: draft.kind.rawValue,
+            arguments: draft.payload.canonicalString, outcome: draft.kind == .radioKeyRefused ? .refused : .ok,
+            detail: "channel \(channelID)")
+        do {
+            _ = try await writer.perform(priority: draft.priority) { db, batch in
+                try entry.insert(db, at: batch.timestampMillis)
+                return ((), [draft])
+            }
+        } catch {
+            logger.error(
+                "Cannot store keying event", metadata: ["channel.id": "\(channelID)", "event.kind": "\(draft.kind)", "store.error": "\(error)"])
+        }
     }
 
     /// Runs a line operation; returns the error, or nil on success (or with no driver open).

@@ -85,6 +85,10 @@ struct ChannelKeyingTests {
         #expect(sent.allSatisfy { $0.status == .complete })
         let last = try #require(try bed.events(kind: "radio.unkey", channel: "south").last)
         #expect(last.json["reason"] == .string("shutdown"))
+        // Each outcome is also an audit row (a time-out or pre-emption has no command of its own).
+        let audited = try bed.store.audit(limit: 50).map(\.entry).filter { $0.detail == "channel south" }
+        #expect(audited.map(\.command) == kinds)
+        #expect(audited.map(\.outcome) == [.ok, .refused, .ok, .ok, .ok, .ok, .ok])
         // The emergency keying's events are stored at emergency priority.
         let preemption = try #require(try bed.events(kind: "radio.preempted", channel: "south").first)
         #expect(preemption.priority == .emergency)
@@ -109,6 +113,7 @@ struct ChannelKeyingTests {
         let kinds = try bed.store.events(matching: EventFilter(kind: "radio", source: "channel:tot")).map(\.kind.rawValue)
             .filter { !$0.hasPrefix("radio.transmission") }
         #expect(kinds == ["radio.key", "radio.tot_warning", "radio.tot"])
+        #expect(try bed.store.audit(limit: 50).map(\.entry.command) == kinds)
         await bed.close()
     }
 

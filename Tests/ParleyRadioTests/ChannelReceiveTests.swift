@@ -104,3 +104,71 @@ struct ChannelReceiveTests {
         await bed.close()
     }
 }
+
+/// COR squelch: a CM108 HID input bit read from a stand-in file (the daemon reads hidraw the
+/// same way: 4-byte reports, bit 1 = volume down), with the stuck-open guard and keying over
+/// incoming traffic.
+@Suite("Channel COR squelch", .serialized)
+struct ChannelCORTests {
+    static func report(active: Bool) -> Data { Data([active ? 0x02 : 0x00, 0, 0, 0]) }
+
+    static func append(_ data: Data, to path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+    }
+
+    @Test func corOpensAndClosesTransmissionsAStuckOneIsForcedClosedAndKeyingOverTrafficNeedsEmergency() async throws {
+        let bed = try RadioTestBed()
+        let cor = bed.path("cor.hid")
+        let hid = bed.path("ptt.hid")
+        _ = FileManager.default.createFile(atPath: cor, contents: nil)
+        _ = FileManager.default.createFile(atPath: hid, contents: nil)
+        try writeRaw([Int16](repeating: 0, count: 16000 * 30), to: bed.path("south.raw"))
+        let channel = ParleyConfiguration.Channel(
+            id: "south", capture: .init(source: .rawFile(bed.path("south.raw"))),
+            squelch: .init(
+                sources: [.cm108(hidraw: cor, bit: 1, inverted: false)],
+                timing: SquelchConfiguration(debounce: .milliseconds(30), hangTime: .milliseconds(100), receiveTimeout: .seconds(2))),
+            ptt: .init(kind: .cm108(hidraw: hid, gpio: 3, inverted: false)))
+        let service = ChannelService(channel: channel, recordingsDirectory: bed.recordings, writer: bed.writer, logger: quietLogger)
+        try await bed.running(service) {
+            try await eventually("PTT up") { service.statusSnapshot.ptt == "up" }
+            // COR up: receiving. A dispatcher may not key over it; an emergency may.
+            try Self.append(Self.report(active: true), to: cor)
+            try await eventually("receiving") { service.statusSnapshot.receiving }
+            let refused = await service.key(Keyer(id: "alice", priority: .dispatcher), for: nil)
+            #expect(refused.outcome == "refused")
+            #expect(refused.reason == "channel_receiving")
+            let emergency = await service.key(Keyer(id: "carol", priority: .emergency), for: nil)
+            #expect(emergency.outcome == "keyed")
+            #expect(await service.unkey(requester: "carol", force: false).outcome == "unkeyed")
+            // COR held past rx_timeout: the transmission is forced closed and a fault raised.
+            try await eventually("stuck-open fault") {
+                try bed.events(kind: "channel.fault", channel: "south").contains { $0.json["reason"] == .string("receive_stuck_open") }
+            }
+            #expect(!service.statusSnapshot.receiving)
+            #expect(service.statusSnapshot.fault == "receive_stuck_open")
+            // COR drops: the fault clears.
+            try Self.append(Self.report(active: false), to: cor)
+            try await eventually("fault cleared") {
+                try bed.events(kind: "channel.fault_cleared", channel: "south").contains { $0.json["reason"] == .string("receive_stuck_open") }
+            }
+            #expect(service.statusSnapshot.fault == nil)
+            // A normal transmission: COR up for half a second.
+            try Self.append(Self.report(active: true), to: cor)
+            try await eventually("receiving again") { service.statusSnapshot.receiving }
+            try await Task.sleep(for: .milliseconds(500))
+            try Self.append(Self.report(active: false), to: cor)
+            try await eventually("two received rows complete") {
+                try bed.store.transmissions(channelID: "south").filter { $0.direction == .received && $0.status == .complete }.count == 2
+            }
+        }
+        let received = try bed.store.transmissions(channelID: "south").filter { $0.direction == .received }
+        // The forced one lasted about the receive time-out; the normal one about half a second.
+        #expect(received.filter { ($0.durationMillis ?? 0) > 1500 }.count == 1)
+        #expect(received.count == 2)
+        await bed.close()
+    }
+}

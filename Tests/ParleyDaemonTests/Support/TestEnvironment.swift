@@ -108,6 +108,19 @@ func eventually<T>(
     }
 }
 
+/// `eventually` for checks that await (a tool run, a socket request).
+func eventuallyAsync<T>(
+    _ what: @autoclosure () -> String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(100),
+    _ check: () async throws -> T?
+) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if let value = try await check() { return value }
+        guard ContinuousClock.now < deadline else { throw TestFailure("timed out after \(timeout) waiting for \(what())") }
+        try await Task.sleep(for: interval)
+    }
+}
+
 /// CLOCK_MONOTONIC in microseconds, the clock of sd_notify's `MONOTONIC_USEC=`.
 func monotonicMicroseconds() -> UInt64 {
     var now = timespec()
