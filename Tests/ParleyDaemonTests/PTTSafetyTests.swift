@@ -100,6 +100,25 @@ struct PTTSafetyTests {
         #expect(entries().last?.lines.contains(.rts) == false, "released by --release-ptt: \(entries())")
     }
 
+    @Test func sigtermWhileKeyedDropsTheLineAndStoresTheUnkey() async throws {
+        let directory = try TemporaryDirectory("ptt-sigterm")
+        let hid = directory.file("state/ptt.hid")
+        let config = try Self.prepare(directory, ptt: "{ type: cm108, hidraw: ptt.hid, gpio: 3 }")
+        _ = FileManager.default.createFile(atPath: hid, contents: nil)
+        let daemon = try DaemonProcess.start(in: directory, config: config)
+        defer { daemon.kill() }
+        try await daemon.waitUntilServing()
+        _ = try await Self.key(daemon)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: hid)).suffix(5)) == CM108PTT.report(gpio: .default, keyed: true))
+        daemon.send(SIGTERM)
+        #expect(try await daemon.waitForExit() == .exited(0))
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: hid)).suffix(5)) == CM108PTT.report(gpio: .default, keyed: false))
+        // The unkey was stored before the store closed.
+        let unkeys = try await runTool(
+            "/usr/bin/sqlite3", ["-readonly", daemon.storePath, "SELECT payload FROM events WHERE kind = 'radio.unkey'"], in: directory)
+        #expect(unkeys.stdout.contains("\"reason\":\"shutdown\""), "\(unkeys)")
+    }
+
     @Test func releasePTTReportsADeviceItCannotReachAndFails() async throws {
         let directory = try TemporaryDirectory("ptt-safety")
         let config = try Self.prepare(directory, ptt: "{ type: cm108, hidraw: /nonexistent/hidraw9 }")
