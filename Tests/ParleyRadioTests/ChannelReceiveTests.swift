@@ -166,9 +166,10 @@ struct ChannelCORTests {
             }
         }
         let received = try bed.store.transmissions(channelID: "south").filter { $0.direction == .received }
-        // The forced one lasted about the receive time-out; the normal one about half a second.
-        #expect(received.filter { ($0.durationMillis ?? 0) > 1500 }.count == 1)
+        // The forced one lasted at least the receive time-out (audio time; the other one's length
+        // depends on how late a loaded machine handles the COR changes, so it is not checked).
         #expect(received.count == 2)
+        #expect(received.contains { ($0.durationMillis ?? 0) >= 1900 })
         await bed.close()
     }
 }
