@@ -33,7 +33,7 @@ struct RecordingCrashTests {
             try await StoredTransmission.all(in: store, directory: directory).first { $0.status == "recording" }
         }
         // Let the recorder flush a few pages (every second of audio), then kill it mid-transmission.
-        try await Task.sleep(for: .milliseconds(2500))
+        try await Task.sleep(for: .seconds(4))
         daemon.kill()
 
         // What a crash leaves: a file that decodes up to the crash.
