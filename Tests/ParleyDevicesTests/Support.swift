@@ -64,7 +64,7 @@ func freeLoopbackPort() throws -> Int {
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
-func waitForListener(port: Int, timeout: Duration = .seconds(10)) async throws {
+func waitForListener(port: Int, timeout: Duration = .seconds(45)) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while ContinuousClock.now < deadline {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
