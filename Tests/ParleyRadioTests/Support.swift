@@ -61,7 +61,7 @@ final class RadioTestBed: Sendable {
 
 /// Polls `condition` every 50 ms until it holds; fails the test after `limit` (generous: this
 /// is a wait for work to happen, not a timing assertion).
-func eventually(_ what: String, limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+func eventually(_ what: String, limit: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now.advanced(by: limit)
     while ContinuousClock.now < deadline {
         if try await condition() { return }
