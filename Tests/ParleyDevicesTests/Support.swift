@@ -99,6 +99,16 @@ final class RigctldProcess: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         try await waitForListener(port: self.port)
+        // Listening is not ready: a rigctld still opening its rig can close early clients.
+        // Wait until it answers a real command.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while ContinuousClock.now < deadline {
+            let probe = try RigctldPTT(port: self.port, logger: quietLogger)
+            let answered = (try? await probe.isKeyed()) != nil
+            await probe.close()
+            if answered { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// Ends it (SIGKILL: rigctld 4.5 can ignore SIGTERM while a client thread lingers).
