@@ -18,26 +18,26 @@ public enum ChannelPTT {
 enum ChannelDevices {
     /// The capture stream settings. A raw file (simulator) is read in real time.
     static func capture(_ channel: ParleyConfiguration.Channel) -> CaptureConfiguration {
-        let rate = SampleRate(rawValue: channel.capture.sampleRate) ?? .hz16000
-        switch channel.capture.source {
-        case .device(let name):
-            return CaptureConfiguration(device: .named(name), sampleRate: rate)
-        case .rawFile(let path):
-            return CaptureConfiguration(
-                device: .rawFileCapture(name: "cap_\(channel.id.replacingOccurrences(of: "-", with: "_"))", infile: path),
-                sampleRate: rate, pacing: .realTime)
-        }
+        capture(channel.capture.source, rate: channel.capture.sampleRate, pcmName: "cap_", channel)
     }
 
     /// The dispatcher microphone's capture settings (`dispatcher_audio`).
     static func dispatcherCapture(_ channel: ParleyConfiguration.Channel, _ endpoint: ParleyConfiguration.AudioEndpoint) -> CaptureConfiguration {
-        let rate = SampleRate(rawValue: endpoint.sampleRate) ?? .hz16000
-        switch endpoint.source {
+        capture(endpoint.source, rate: endpoint.sampleRate, pcmName: "mic_", channel)
+    }
+
+    /// A capture source: an ALSA PCM, or a raw file read in real time through an in-memory
+    /// `file` PCM named `<prefix><channel id>`.
+    private static func capture(
+        _ source: ParleyConfiguration.AudioSource, rate: Int, pcmName prefix: String, _ channel: ParleyConfiguration.Channel
+    ) -> CaptureConfiguration {
+        let rate = SampleRate(rawValue: rate) ?? .hz16000
+        switch source {
         case .device(let name):
             return CaptureConfiguration(device: .named(name), sampleRate: rate)
         case .rawFile(let path):
             return CaptureConfiguration(
-                device: .rawFileCapture(name: "mic_\(channel.id.replacingOccurrences(of: "-", with: "_"))", infile: path),
+                device: .rawFileCapture(name: prefix + channel.id.replacingOccurrences(of: "-", with: "_"), infile: path),
                 sampleRate: rate, pacing: .realTime)
         }
     }

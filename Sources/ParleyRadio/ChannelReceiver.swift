@@ -323,10 +323,3 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
-
-extension Duration {
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -249,7 +249,7 @@ extension SquelchStateMachine.Action {
 
 extension Duration {
     /// Whole milliseconds, rounded toward zero (for event payloads).
-    var wholeMilliseconds: Int64 {
+    public var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
