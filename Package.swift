@@ -99,6 +99,7 @@ let package = Package(
         // Signal processing in pure Swift (no I/O): levels/VOX, tone detection and generation.
         .target(
             name: "ParleyDSP",
+            dependencies: ["ParleyCore"],
             swiftSettings: parleySwiftSettings
         ),
         // C libraries as Swift modules. Each shim header holds `static inline` wrappers for the
