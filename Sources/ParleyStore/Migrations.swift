@@ -16,6 +16,9 @@ enum Migrations {
         migrator.registerMigration("v3-events-time-by-sequence") { db in
             try db.execute(sql: v3EventsTimeBySequence)
         }
+        migrator.registerMigration("v4-telephony") { db in
+            try db.execute(sql: v4Telephony)
+        }
         return migrator
     }
 
@@ -141,5 +144,89 @@ enum Migrations {
     /// 87–96k → 119–124k events/s) and answered nothing the primary key cannot.
     static let v3EventsTimeBySequence = """
         DROP INDEX events_recorded_at;
+        """
+
+    /// Telephony (telephony issue): one row per call, per deaf-text message, per handoff, and a
+    /// ledger of every SMS part read from a modem. A part is committed here before the modem
+    /// deletes it; its PDU hash is unique per line, so a part read again after a crash between
+    /// commit and delete is recognised and not stored twice.
+    static let v4Telephony = """
+        CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            line_id TEXT NOT NULL CHECK (length(line_id) BETWEEN 1 AND 64),
+            service TEXT NOT NULL CHECK (service IN ('999', '101', 'text-relay', 'direct-textphone', 'sms', 'admin')),
+            contact_channel TEXT NOT NULL
+                CHECK (contact_channel IN ('999', '101', 'text-relay', 'direct-textphone', 'sms', 'radio', 'other')),
+            priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+            cli TEXT CHECK (cli IS NULL OR length(cli) BETWEEN 1 AND 64),
+            cli_absence TEXT CHECK (cli_absence IS NULL OR cli_absence IN ('withheld', 'unavailable')),
+            caller_name TEXT,
+            network_time TEXT,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'answered', 'held', 'transferring', 'ended')),
+            queued_at INTEGER NOT NULL,
+            answered_at INTEGER CHECK (answered_at IS NULL OR answered_at >= queued_at),
+            answered_by TEXT CHECK (answered_by IS NULL OR length(answered_by) > 0),
+            ended_at INTEGER CHECK (ended_at IS NULL OR ended_at >= queued_at),
+            end_reason TEXT
+                CHECK (end_reason IS NULL OR end_reason IN ('abandoned', 'caller_hung_up', 'hung_up', 'transferred', 'line_failed')),
+            text_medium TEXT CHECK (text_medium IS NULL OR text_medium IN ('tty45', 'tty50', 'v21', 'sms', 'relay')),
+            incident_id INTEGER REFERENCES incidents(id),
+            recording_path TEXT,
+            recording_sha256 TEXT CHECK (recording_sha256 IS NULL OR length(recording_sha256) = 64),
+            CHECK ((state = 'ended') = (ended_at IS NOT NULL)),
+            CHECK ((state = 'ended') = (end_reason IS NOT NULL)),
+            CHECK ((answered_at IS NULL) = (answered_by IS NULL))
+        ) STRICT;
+        CREATE INDEX calls_open ON calls(state) WHERE state <> 'ended';
+        CREATE INDEX calls_line ON calls(line_id, queued_at);
+        CREATE INDEX calls_incident ON calls(incident_id) WHERE incident_id IS NOT NULL;
+
+        CREATE TABLE text_messages (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER NOT NULL REFERENCES calls(id),
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            medium TEXT NOT NULL CHECK (medium IN ('tty45', 'tty50', 'v21', 'sms', 'relay')),
+            raw TEXT NOT NULL,
+            text TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            sent_by TEXT CHECK (sent_by IS NULL OR length(sent_by) > 0),
+            complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
+            note TEXT,
+            CHECK ((direction = 'out') = (sent_by IS NOT NULL))
+        ) STRICT;
+        CREATE INDEX text_messages_call ON text_messages(call_id, at);
+
+        CREATE TABLE sms_parts (
+            id INTEGER PRIMARY KEY,
+            line_id TEXT NOT NULL,
+            pdu_sha256 TEXT NOT NULL CHECK (length(pdu_sha256) = 64),
+            pdu TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            sender TEXT,
+            message_id INTEGER REFERENCES text_messages(id),
+            problem TEXT,
+            UNIQUE (line_id, pdu_sha256)
+        ) STRICT;
+        CREATE INDEX sms_parts_pending ON sms_parts(line_id) WHERE message_id IS NULL AND problem IS NULL;
+
+        CREATE TABLE handoffs (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER REFERENCES calls(id),
+            incident_id INTEGER REFERENCES incidents(id),
+            at INTEGER NOT NULL,
+            type TEXT NOT NULL CHECK (type IN ('blind', 'attended', 'conference', 'relay')),
+            from_person TEXT NOT NULL CHECK (length(from_person) > 0),
+            from_agency TEXT NOT NULL CHECK (length(from_agency) > 0),
+            to_person TEXT,
+            to_agency TEXT NOT NULL CHECK (length(to_agency) > 0),
+            number TEXT,
+            cli TEXT,
+            own_reference TEXT,
+            partner_reference TEXT,
+            outcome TEXT NOT NULL CHECK (outcome IN ('requested', 'connected', 'completed', 'failed')),
+            detail TEXT,
+            outcome_at INTEGER NOT NULL CHECK (outcome_at >= at)
+        ) STRICT;
+        CREATE INDEX handoffs_call ON handoffs(call_id);
         """
 }
