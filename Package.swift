@@ -141,6 +141,16 @@ let package = Package(
             ],
             swiftSettings: parleySwiftSettings
         ),
+        // Telephony: lines on AT voice modems and GSM modems, the call queue, handoffs, deaf text.
+        .target(
+            name: "ParleyTelephony",
+            dependencies: [
+                "ParleyCore", "ParleyConfig", "ParleyDSP", "ParleyAudio", "ParleyDevices", "ParleyStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
         .executableTarget(
             name: "parleyd",
             dependencies: [
@@ -213,6 +223,14 @@ let package = Package(
                 "ParleyRadio", "ParleyConfig", "ParleyCore", "ParleyStore", "ParleyDevices", "ParleyAudio", "ParleyDSP", "ParleyControl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: parleySwiftSettings
+        ),
+        .testTarget(
+            name: "ParleyTelephonyTests",
+            dependencies: [
+                "ParleyTelephony", "ParleyConfig", "ParleyCore", "ParleyStore", "ParleyDevices", "ParleyDSP",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: parleySwiftSettings
         ),

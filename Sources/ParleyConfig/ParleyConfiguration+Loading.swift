@@ -42,7 +42,7 @@ extension ParleyConfiguration {
         let top = ConfigValue(node: root, key: "", keyMark: nil, context: context)
         if top.isNull { return ParleyConfiguration() }
         guard case .mapping = root else {
-            throw top.error(.notAMapping, "the file must be a mapping of sections (daemon:, store:, control:, channels:), found \(top.found)",
+            throw top.error(.notAMapping, "the file must be a mapping of sections (daemon:, store:, control:, channels:, telephony:), found \(top.found)",
                             hint: "start the file with a section name at column 1, e.g. 'daemon:'; see config/parley.example.yaml")
         }
         let sections = try top.mapping()
@@ -50,7 +50,8 @@ extension ParleyConfiguration {
             daemon: try sections.section(Daemon.self),
             store: try sections.section(Store.self),
             control: try sections.section(Control.self),
-            channels: try sections.optional("channels", default: []) { try readChannels($0) }
+            channels: try sections.optional("channels", default: []) { try readChannels($0) },
+            telephony: try sections.optional("telephony", default: Telephony()) { try readTelephony($0) }
         )
         try sections.finish()
         return configuration

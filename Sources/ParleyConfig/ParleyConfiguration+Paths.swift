@@ -45,6 +45,7 @@ extension ParleyConfiguration {
         resolved.store.file = Self.absolute(store.file, base: stateDirectory)
         resolved.control.socket = Self.absolute(control.socket, base: resolved.daemon.runtimeDirectory)
         resolved.channels = channels.map { $0.resolvingPaths(base: stateDirectory) }
+        resolved.telephony = telephony.resolvingPaths(base: stateDirectory)
         return resolved
     }
 

@@ -47,6 +47,7 @@ extension ParleyConfiguration {
         Setting("control.daemon_user_role", live: true, \.control.daemonUserRole),
         Setting("control.roles", live: true, \.control.roles),
         Setting("channels", live: false, \.channels),
+        Setting("telephony", live: false, \.telephony),
     ]
 
     /// Keys a running daemon applies on reload; every other key needs a restart.

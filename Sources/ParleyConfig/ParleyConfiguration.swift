@@ -14,12 +14,18 @@ public struct ParleyConfiguration: Sendable, Equatable {
     public var control: Control
     /// `channels:` — the radio channels (ChannelConfiguration.swift). Default none.
     public var channels: [Channel]
+    /// `telephony:` — telephone lines and call handling (TelephonyConfiguration.swift). Default none.
+    public var telephony: Telephony
 
-    public init(daemon: Daemon = Daemon(), store: Store = Store(), control: Control = Control(), channels: [Channel] = []) {
+    public init(
+        daemon: Daemon = Daemon(), store: Store = Store(), control: Control = Control(), channels: [Channel] = [],
+        telephony: Telephony = Telephony()
+    ) {
         self.daemon = daemon
         self.store = store
         self.control = control
         self.channels = channels
+        self.telephony = telephony
     }
 
     /// The `daemon:` section.

@@ -88,7 +88,7 @@ public enum CallOperations {
             switch state {
             case .answered:
                 try db.execute(
-                    sql: "UPDATE calls SET state = 'answered', answered_at = coalesce(answered_at, ?), answered_by = coalesce(?, answered_by, 'unknown') WHERE id = ?",
+                    sql: "UPDATE calls SET state = 'answered', answered_at = coalesce(answered_at, ?), answered_by = coalesce(answered_by, ?, 'unknown') WHERE id = ?",
                     arguments: [now, person, id])
             case .ended:
                 try db.execute(
@@ -128,6 +128,17 @@ public enum CallOperations {
             try db.execute(sql: "UPDATE calls SET incident_id = ? WHERE id = ?", arguments: [incidentID, id])
             let call = try CallRecord.require(db, id)
             return (call, [event(call, kind: incidentID == nil ? "call.detached" : "call.attached", extra: ["by": .string(person)])])
+        }
+    }
+
+    /// Caller ID that arrived after the call was queued (between the first and second ring).
+    public static func setCallerID(_ id: Int64, _ callerID: CallerID) -> EventWriter.Operation<CallRecord> {
+        { db, _ in
+            try db.execute(
+                sql: "UPDATE calls SET cli = ?, cli_absence = ?, caller_name = ?, network_time = ? WHERE id = ?",
+                arguments: [callerID.number, callerID.numberAbsence?.rawValue, callerID.name, callerID.time?.description, id])
+            let call = try CallRecord.require(db, id)
+            return (call, [event(call, kind: "call.caller_id")])
         }
     }
 
