@@ -244,6 +244,40 @@ struct SMSPDUTests {
         #expect(message.isComplete && message.reference == 0x1234 && message.total == 2)
     }
 
+    @Test func anEscapeSplitAcrossPartsReassemblesIntoTheExtensionCharacter() throws {
+        // Hand-packed (independent Python encoder): part 1 is "Price: " and a lone escape, part 2
+        // starts with 0x65 — together "€" — then "5". 8-bit reference 1, one fill bit each.
+        let first = try SMSDeliver(hex: "0791447758100650440C914477000910320000621132225403400F050003010201A0F2F4B8AC036D00")
+        let second = try SMSDeliver(hex: "0791447758100650440C9144770009103200006211322254034009050003010202CA35")
+        #expect(first.userData == .gsm7([0x50, 0x72, 0x69, 0x63, 0x65, 0x3A, 0x20, 0x1B]))
+        #expect(first.text == "Price:  ", "alone, the dangling escape shows as a space")
+        var reassembler = SMSReassembler<SMSTestInstant>(timeout: .seconds(60))
+        #expect(reassembler.receive(second, at: .seconds(0)) == .wait)
+        guard case .deliver(let message) = reassembler.receive(first, at: .seconds(5)) else {
+            Issue.record("expected the message once both parts are in")
+            return
+        }
+        #expect(message.text == "Price: €5")
+    }
+
+    @Test func aWAPPushMMSNotificationDecodesAsBinaryWithItsPortElement() throws {
+        // 8-bit data, UDH with the application port element (0x05: destination 2948 WAP push,
+        // source 9200), then the WSP push header of an application/vnd.wap.mms-message.
+        let hex = "0791447758100650440C91447700091032000462113222540340350605040B8423F001062461"
+            + "70706C69636174696F6E2F766E642E7761702E6D6D732D6D65737361676500AF848C8298543132333400"
+        let sms = try SMSDeliver(hex: hex)
+        #expect(sms.dataCoding.alphabet == .eightBit)
+        #expect(sms.text == nil)
+        #expect(sms.concatenation == nil)
+        #expect(sms.informationElements == [SMSInformationElement(identifier: 0x05, data: [0x0B, 0x84, 0x23, 0xF0])])
+        let body = Array("application/vnd.wap.mms-message".utf8)
+        guard case .binary(let octets) = sms.userData else {
+            Issue.record("8-bit data must stay binary")
+            return
+        }
+        #expect(octets.count == 46 && octets.prefix(3) == [0x01, 0x06, 0x24] && Array(octets[3..<3 + body.count]) == body)
+    }
+
     @Test(arguments: [0x00, 0x03] as [UInt8])
     func aConcatenationElementWithAnImpossibleSequenceIsIgnored(sequence: UInt8) throws {
         // Part "sequence" of 2: 0 is not a valid part number; 3 is beyond the total.
@@ -357,6 +391,15 @@ struct SMSPDUEncodingTests {
             #expect(parts.map { $0.concatenation?.sequence } == Array(1...parts.count))
             #expect(parts.allSatisfy { $0.concatenation?.total == parts.count && $0.concatenation?.reference == 7 })
         }
+    }
+
+    @Test func aConfiguredServiceCentreGoesInTheSMSCFieldAndLeavesTheTPDULength() throws {
+        let pdu = try #require(try SMSSubmit.encode("hellohello", to: "+46708251358", reference: .eightBit(0)).first)
+        // The classic example with TP-VP A7, behind SMSC +447785016005 (length 7, 0x91, BCD swapped).
+        let routed = try pdu.withServiceCentre("+447785016005")
+        #expect(routed.hex == "0791447758100650" + "11000B916407281553F80000A70AE8329BFD4697D9EC37")
+        #expect(routed.tpduLength == 23 && pdu.tpduLength == 23)
+        #expect(throws: SMSPDUError.invalidServiceCentre("SMSC")) { try pdu.withServiceCentre("SMSC") }
     }
 
     @Test(arguments: ["", "+", "+44 7700", "0770090012a", String(repeating: "1", count: 21)])
@@ -490,5 +533,50 @@ struct SMSPDUAlphabetTests {
     @Test func aDanglingOrUnknownEscapeDecodesGracefully() {
         #expect(GSMAlphabet.decode([0x41, 0x1B]) == "A ")
         #expect(GSMAlphabet.decode([0x1B, 0x41]) == "A")  // unknown extension: the basic character
+    }
+}
+
+@Suite("SMS identity (SHA-256)")
+struct SMSMessageIdentityTests {
+    /// FIPS 180-4 / NIST CSRC example values: `unit` repeated `count` times.
+    @Test(arguments: [
+        ("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ("a", 1_000_000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+    ])
+    func matchesTheNISTExamples(unit: String, count: Int, digest: String) {
+        #expect(SMSMessageIdentity.of(pdu: Array(String(repeating: unit, count: count).utf8)) == digest)
+    }
+
+    @Test func matchesCoreutilsSha256sumAcrossPaddingBoundaries() throws {
+        var random = SplitMix64(state: 0xD16E57)
+        for length in [1, 54, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 176, 1000] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("parley-sha-\(UUID().uuidString)")
+            try Data(bytes).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            process.arguments = [file.path]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(SMSMessageIdentity.of(pdu: bytes) == String(text.prefix(64)), "length \(length)")
+        }
+    }
+
+    @Test func aPDUsIdentityIgnoresHexCaseAndWhitespaceButNotContent() {
+        let classic = "07911326040000F0040B911346610089F60000208062917314080CC8329BFD065DDF72363904"
+        // From Python's hashlib over the PDU octets.
+        let expected = "92f506dcb8bfa416f1e31b0848958427bca52ff2498a3b5cf148d1719e2feb11"
+        #expect(SMSMessageIdentity.of(pduHex: classic) == expected)
+        #expect(SMSMessageIdentity.of(pduHex: " " + classic.lowercased() + "\r\n") == expected)
+        #expect(SMSMessageIdentity.of(pduHex: classic.replacingFirst("0CC8", with: "0CC9")) != expected)
+        // Not hex: hashed as its canonical text, still stable.
+        #expect(SMSMessageIdentity.of(pduHex: "zz 1") == SMSMessageIdentity.of(pduHex: "ZZ1"))
+        #expect(SMSMessageIdentity.of(pduHex: "ZZ1") == SMSMessageIdentity.of(pdu: Array("ZZ1".utf8)))
     }
 }

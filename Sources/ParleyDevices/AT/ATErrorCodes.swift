@@ -54,7 +54,7 @@ public struct ATDeviceError: Sendable, Hashable, CustomStringConvertible {
     static let messageServiceNames: [Int: String] = [
         // 3GPP TS 24.011 Annex E-2 (RP-cause).
         1: "unassigned (unallocated) number", 8: "operator determined barring", 10: "call barred",
-        21: "short message transfer rejected", 27: "destination out of service",
+        21: "short message transfer rejected", 22: "memory capacity exceeded", 27: "destination out of service",
         28: "unidentified subscriber", 29: "facility rejected", 30: "unknown subscriber",
         38: "network out of order", 41: "temporary failure", 42: "congestion",
         47: "resources unavailable, unspecified", 50: "requested facility not subscribed",
