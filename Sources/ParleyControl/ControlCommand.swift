@@ -26,6 +26,14 @@ public struct ControlCommand: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let recallPlay = ControlCommand(rawValue: "recall.play")
     public static let recallExport = ControlCommand(rawValue: "recall.export")
     public static let channelsAttach = ControlCommand(rawValue: "channels.attach")
+    public static let lines = ControlCommand(rawValue: "lines")
+    public static let calls = ControlCommand(rawValue: "calls")
+    public static let answer = ControlCommand(rawValue: "answer")
+    public static let hold = ControlCommand(rawValue: "hold")
+    public static let hangup = ControlCommand(rawValue: "hangup")
+    public static let transfer = ControlCommand(rawValue: "transfer")
+    public static let text = ControlCommand(rawValue: "text")
+    public static let callsAttach = ControlCommand(rawValue: "calls.attach")
     public static let reload = ControlCommand(rawValue: "reload")
 }
 
@@ -143,6 +151,28 @@ public struct ControlCommandTable: Sendable {
         ControlCommandSpec(
             RecallExportArguments.self, minimumRole: .dispatcher, summary: "write a recorded transmission as WAV",
             wrap: { .recallExport($0) }),
+        ControlCommandSpec(
+            LinesArguments.self, minimumRole: .engineer, summary: "the telephone lines and the call on each",
+            wrap: { _ in .lines }),
+        ControlCommandSpec(
+            CallsArguments.self, minimumRole: .engineer, summary: "the call queue in order of service and the calls in hand",
+            wrap: { _ in .calls }),
+        ControlCommandSpec(
+            AnswerArguments.self, minimumRole: .dispatcher, summary: "answer a call (the head of the queue when none is given)",
+            wrap: { .answer($0) }),
+        ControlCommandSpec(
+            HoldArguments.self, minimumRole: .dispatcher, summary: "put an answered call on hold", wrap: { .hold($0) }),
+        ControlCommandSpec(
+            HangUpArguments.self, minimumRole: .dispatcher, summary: "end a call from our side", wrap: { .hangup($0) }),
+        ControlCommandSpec(
+            TransferArguments.self, minimumRole: .dispatcher,
+            summary: "hand a call on (blind, attended, conference or relay)", wrap: { .transfer($0) }),
+        ControlCommandSpec(
+            TextArguments.self, minimumRole: .dispatcher, summary: "send a deaf-text message on a call",
+            wrap: { .text($0) }),
+        ControlCommandSpec(
+            CallAttachArguments.self, minimumRole: .dispatcher,
+            summary: "link a call and its messages to an incident (or none)", wrap: { .callsAttach($0) }),
         ControlCommandSpec(
             ReloadArguments.self, minimumRole: .admin, summary: "reload the configuration file",
             wrap: { _ in .reload }),

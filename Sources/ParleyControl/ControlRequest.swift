@@ -24,6 +24,14 @@ public struct ControlRequest: Sendable, Hashable {
         case recallPlay(RecallPlayArguments)
         case recallExport(RecallExportArguments)
         case channelsAttach(ChannelAttachArguments)
+        case lines
+        case calls
+        case answer(AnswerArguments)
+        case hold(HoldArguments)
+        case hangup(HangUpArguments)
+        case transfer(TransferArguments)
+        case text(TextArguments)
+        case callsAttach(CallAttachArguments)
         case reload
     }
 

@@ -79,6 +79,9 @@ struct ControlCommandRunner: Sendable {
     /// The radio channels; nil when parleyd has none (`channels` is then empty, the other
     /// radio commands `not_found`).
     var radio: (any RadioControl)? = nil
+    /// The telephone lines and call queue; nil when parleyd has none (`lines` and `calls` are
+    /// then empty, the other telephony commands `not_found`).
+    var telephony: (any TelephonyControl)? = nil
 
     /// Runs `request` and writes its response; throws only when the peer is gone.
     func run(_ request: ControlRequest, on context: ConnectionContext, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>)
@@ -204,6 +207,8 @@ struct ControlCommandRunner: Sendable {
             return detail.incident.reference
         case .channels, .key, .unkey, .recall, .recallPlay, .recallExport, .channelsAttach:
             return try await runRadio(request.arguments, on: context, reply: reply)
+        case .lines, .calls, .answer, .hold, .hangup, .transfer, .text, .callsAttach:
+            return try await runTelephony(request.arguments, on: context, reply: reply)
         case .reload:
             let message: String
             do {

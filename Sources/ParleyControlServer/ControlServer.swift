@@ -57,6 +57,8 @@ public final class ControlServer<C: Clock>: Service, Sendable where C.Duration =
     ///   - status: daemon-level facts for `status` (version, uptime, channels…).
     ///   - radio: the radio channels for `channels`, `key`, `unkey` and `recall…`; nil when
     ///     none are configured.
+    ///   - telephony: the switchboard for `lines`, `calls`, `answer`, `hold`, `hangup`,
+    ///     `transfer`, `text` and `calls.attach`; nil when no lines are configured.
     ///   - clock: times idle connections.
     ///   - eventLoopGroup: NIO event loops for the socket.
     ///   - logger: connections at debug, refusals at notice, audit failures at warning.
@@ -68,6 +70,7 @@ public final class ControlServer<C: Clock>: Service, Sendable where C.Duration =
         reload: @escaping @Sendable () async throws -> String,
         status: @escaping @Sendable () async -> JSONValue,
         radio: (any RadioControl)? = nil,
+        telephony: (any TelephonyControl)? = nil,
         clock: C,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
@@ -81,7 +84,7 @@ public final class ControlServer<C: Clock>: Service, Sendable where C.Duration =
         self.shared = shared
         self.runner = ControlCommandRunner(
             settings: settings, store: store, writer: writer, commands: .v1, reload: reload, daemonStatus: status,
-            connectionCount: { shared.state.withLock { $0.connections } }, radio: radio)
+            connectionCount: { shared.state.withLock { $0.connections } }, radio: radio, telephony: telephony)
     }
 
     /// Open control connections.
@@ -220,11 +223,12 @@ extension ControlServer where C == ContinuousClock {
         reload: @escaping @Sendable () async throws -> String,
         status: @escaping @Sendable () async -> JSONValue,
         radio: (any RadioControl)? = nil,
+        telephony: (any TelephonyControl)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {
         self.init(
             settings: settings, store: store, writer: writer, roles: roles, reload: reload, status: status,
-            radio: radio, clock: ContinuousClock(), eventLoopGroup: eventLoopGroup, logger: logger)
+            radio: radio, telephony: telephony, clock: ContinuousClock(), eventLoopGroup: eventLoopGroup, logger: logger)
     }
 }

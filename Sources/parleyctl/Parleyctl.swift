@@ -15,14 +15,16 @@ struct Parleyctl: ParsableCommand {
             The options --socket PATH and --json belong to every subcommand and may also be given \
             before it (parleyctl --socket /tmp/p.sock status).
 
-            Exit status: 0 success; 1 verify found the event log broken, or key/unkey was refused \
-            (the reason is printed); 2 usage, connection or protocol error; 3 parleyd refused or \
+            Exit status: 0 success; 1 verify found the event log broken, key/unkey was refused, or \
+            a transfer failed (the reason is printed); 2 usage, connection or protocol error; 3 parleyd refused or \
             failed the command (the reason is printed).
             """,
         subcommands: [
             StatusCommand.self, TailCommand.self, EventsCommand.self, IncidentsCommand.self, VerifyCommand.self,
             AuditCommand.self, ChannelsCommand.self, AttachCommand.self, KeyCommand.self, UnkeyCommand.self, RecallCommand.self,
-            ReloadCommand.self,
+            LinesCommand.self, CallsCommand.self, AnswerCommand.self, HoldCommand.self, HangUpCommand.self,
+            TransferCommand.self, TextCommand.self, AttachCallCommand.self,
+            ReloadCommand.self, DecodeCommand.self,
         ]
     )
 

@@ -151,9 +151,10 @@ struct ControlRequestParserTests {
         let table = ControlCommandTable.v1
         #expect(table.commands(allowedFor: .engineer).map(\.rawValue) == [
             "hello", "status", "tail", "events", "audit", "verify", "incidents.list", "incidents.show", "channels", "recall",
+            "lines", "calls",
         ])
-        #expect(table.commands(allowedFor: .dispatcher).count == 20)
-        #expect(table.commands(allowedFor: .admin).count == 21)
+        #expect(table.commands(allowedFor: .dispatcher).count == 28)
+        #expect(table.commands(allowedFor: .admin).count == 29)
         #expect(table["tail"]?.stream == .event)
         #expect(table["verify"]?.stream == .progress)
     }

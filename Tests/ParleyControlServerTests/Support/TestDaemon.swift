@@ -50,7 +50,8 @@ final class TestDaemon: Sendable {
     static func start(
         idleTimeout: Duration = .seconds(30), maxLineBytes: Int = 65536, maxConnections: Int = 64,
         roles: @escaping @Sendable (PeerCredentials) -> Role? = TestDaemon.roles,
-        reload: @escaping @Sendable () async throws -> String = { "nothing changed" }
+        reload: @escaping @Sendable () async throws -> String = { "nothing changed" },
+        telephony: (any TelephonyControl)? = nil
     ) async throws -> TestDaemon {
         let directory = "/tmp/parley-ctl-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -66,7 +67,7 @@ final class TestDaemon: Sendable {
                 daemonVersion: "0.0.0-test", maxConnections: maxConnections),
             store: store, writer: writer, roles: roles, reload: reload,
             status: { ["version": "0.0.0-test", "uptime_ms": .int(Int64(started.duration(to: .now).components.seconds * 1000))] },
-            logger: .quiet)
+            telephony: telephony, logger: .quiet)
         let group = ServiceGroup(services: [writer, server], logger: .quiet)
         let task = Task { try await group.run() }
         let daemon = TestDaemon(
@@ -119,10 +120,12 @@ final class TestDaemon: Sendable {
 func withDaemon<T>(
     idleTimeout: Duration = .seconds(30), maxLineBytes: Int = 65536, maxConnections: Int = 64,
     reload: @escaping @Sendable () async throws -> String = { "nothing changed" },
+    telephony: (any TelephonyControl)? = nil,
     _ body: (TestDaemon) async throws -> T
 ) async throws -> T {
     let daemon = try await TestDaemon.start(
-        idleTimeout: idleTimeout, maxLineBytes: maxLineBytes, maxConnections: maxConnections, reload: reload)
+        idleTimeout: idleTimeout, maxLineBytes: maxLineBytes, maxConnections: maxConnections, reload: reload,
+        telephony: telephony)
     do {
         let result = try await body(daemon)
         await daemon.stop()
