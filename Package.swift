@@ -21,6 +21,9 @@ let package = Package(
         .executable(name: "parley-bench", targets: ["parley-bench"]),
         .library(name: "ParleyControl", targets: ["ParleyControl"]),
         .library(name: "ParleyConfig", targets: ["ParleyConfig"]),
+        // For the libFuzzer package (Fuzz/): the device protocol parsers and the DSP decoders.
+        .library(name: "ParleyDevices", targets: ["ParleyDevices"]),
+        .library(name: "ParleyDSP", targets: ["ParleyDSP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -145,9 +148,10 @@ let package = Package(
         .target(
             name: "ParleyTelephony",
             dependencies: [
-                "ParleyCore", "ParleyConfig", "ParleyDSP", "ParleyAudio", "ParleyDevices", "ParleyStore",
+                "ParleyCore", "ParleyConfig", "ParleyDSP", "ParleyAudio", "ParleyDevices", "ParleyStore", "ParleyControl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: parleySwiftSettings
         ),
@@ -155,7 +159,7 @@ let package = Package(
             name: "parleyd",
             dependencies: [
                 "ParleyCore", "ParleyConfig", "ParleyStore", "ParleyControl",
-                "ParleyControlServer", "ParleySystemd", "ParleyRadio", "ParleyDevices", "ParleyAudio",
+                "ParleyControlServer", "ParleySystemd", "ParleyRadio", "ParleyTelephony", "ParleyDevices", "ParleyAudio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -166,7 +170,7 @@ let package = Package(
         .executableTarget(
             name: "parleyctl",
             dependencies: [
-                "ParleyCore", "ParleyControl", "ParleyStore",
+                "ParleyCore", "ParleyControl", "ParleyStore", "ParleyDSP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: parleySwiftSettings
@@ -174,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "parley-sim",
             dependencies: [
-                "ParleyCore", "ParleyDSP",
+                "ParleyCore", "ParleyDSP", "ParleyDevices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: parleySwiftSettings

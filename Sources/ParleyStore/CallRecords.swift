@@ -198,6 +198,11 @@ public enum CallOperations {
 }
 
 extension IncidentStore {
+    /// An incident's reference (`PLY-…`) from its id.
+    public func incidentReference(_ id: Int64) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT reference FROM incidents WHERE id = ?", arguments: [id]) }
+    }
+
     public func call(_ id: Int64) throws -> CallRecord? {
         try pool.read { db in try CallRecord.fetch(db, id) }
     }

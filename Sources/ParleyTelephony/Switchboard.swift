@@ -132,6 +132,11 @@ public actor Switchboard {
         await record(callID, to: to, by: nil, endReason: endReason, detail: detail)
     }
 
+    /// The line closed the call's recording.
+    public func recordingFinished(_ callID: Int64, path: String, sha256: String?) async {
+        _ = await perform(callID, CallOperations.setRecording(callID, path: path, sha256: sha256))
+    }
+
     /// A deaf-text message decoded on the call (TTY, V.21) or typed by a relay assistant.
     @discardableResult
     public func textReceived(_ callID: Int64, medium: TextMedium, raw: String, text: String) async -> TextMessageRecord? {
@@ -288,7 +293,7 @@ public actor Switchboard {
     }
 
     /// The queue in order of service and the calls being handled.
-    public func calls() -> (queue: [CallView], active: [CallView]) {
+    public func callViews() -> (queue: [CallView], active: [CallView]) {
         let time = Timestamp.millis(wallClock.now())
         let waiting = queue.entries.compactMap { entry in
             live[entry.callID].map { CallView(record: $0.record, waitingMillis: max(0, time - $0.record.queuedAt), messages: $0.messages) }

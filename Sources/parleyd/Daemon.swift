@@ -5,6 +5,7 @@ import ParleyControlServer
 import ParleyCore
 import ParleyRadio
 import ParleyStore
+import ParleyTelephony
 import ParleySystemd
 import ServiceLifecycle
 import Synchronization
@@ -64,6 +65,9 @@ struct Daemon {
                     channel: channel, recordingsDirectory: configuration.recordingsDirectory, writer: writer, logger: logger)
             },
             store: store, writer: writer, logger: logger)
+        let telephony = await TelephonyService(
+            configuration: configuration.telephony, recordingsDirectory: configuration.recordingsDirectory, store: store,
+            writer: writer, logger: logger)
 
         let reloader = ConfigurationReloader(
             configuration: configuration, configFile: configFile, stateDirOverride: stateDirOverride,
@@ -88,6 +92,7 @@ struct Daemon {
                 ]
             },
             radio: channels,
+            telephony: configuration.telephony.lines.isEmpty ? nil : telephony.switchboard,
             logger: logger)
         reloader.onApply = { configuration in
             controlServer.idleTimeout = configuration.control.idleTimeout
@@ -103,7 +108,7 @@ struct Daemon {
         let watchdog = WatchdogService(notifier: notifier, healthCheck: { health.check() }, logger: logger)
         let readiness = SystemdReadinessService(
             notifier: notifier,
-            readyStatus: "store open at event \(writer.statistics.head.sequence); \(configuration.channels.count) channel(s); control socket listening",
+            readyStatus: "store open at event \(writer.statistics.head.sequence); \(configuration.channels.count) channel(s); \(configuration.telephony.lines.count) line(s); control socket listening",
             waitUntilReady: {
                 try await controlServer.waitUntilListening()
                 try await writer.append(
@@ -117,9 +122,10 @@ struct Daemon {
         // gracefully. Cancellation, the default, left parleyd hanging: the writer waits for
         // work and stops only on graceful shutdown, so the error was never logged, nor exited.
         // Channels stop after the control socket (no key request arrives at a stopped channel)
-        // and before the writer (their last transmission rows and unkey events are stored).
+        // and before the writer (their last transmission rows and unkey events are stored);
+        // so do the telephone lines (their calls' last events are stored).
         let services: [any Service] = [
-            writer, channels, controlServer, ReloadSignalService(reloader: reloader, signals: hangups, logger: logger), watchdog,
+            writer, channels, telephony, controlServer, ReloadSignalService(reloader: reloader, signals: hangups, logger: logger), watchdog,
             readiness,
         ]
         let group = ServiceGroup(
