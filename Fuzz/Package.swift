@@ -31,5 +31,12 @@ let package = Package(
         // ControlFuzz.fuzzOne: the control socket's line decoder and request parser on
         // arbitrary bytes: must answer with a protocol error, never trap.
         fuzzTarget("fuzz-control", uses: ["ParleyControl"]),
+        // VoiceModemFuzz.fuzzOne: the AT response parser, DLE shielding and the voice-modem
+        // state machine on arbitrary bytes: must report malformed input, never trap.
+        fuzzTarget("fuzz-at", uses: ["ParleyDevices"]),
+        // SMSPDUFuzz.fuzzOne: SMS PDU decoding, reassembly and the GSM modem state machine.
+        fuzzTarget("fuzz-sms", uses: ["ParleyDevices"]),
+        // CallerIDFuzz.fuzzOne: caller-ID frames and the FSK decoder.
+        fuzzTarget("fuzz-callerid", uses: ["ParleyDSP"]),
     ]
 )
