@@ -72,17 +72,10 @@ public final class GSMModem: Sendable {
     /// Drives the modem until the task is cancelled; the device is closed when it returns.
     public func run() async {
         logger.info("GSM modem line starting")
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    var session = GSMModemSession(modem: self)
-                    session.run()
-                    finished.resume()
-                }
-                thread.name = "parley-gsm-\(configuration.lineID)"
-                thread.start()
-            }
-        } onCancel: {
+        await runOnDedicatedThread(named: "parley-gsm-\(configuration.lineID)") { [self] in
+            var session = GSMModemSession(modem: self)
+            session.run()
+        } onCancel: { [self] in
             inbox.withLock { $0.stopped = true }
         }
         continuation.finish()

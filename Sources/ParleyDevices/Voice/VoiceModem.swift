@@ -108,17 +108,10 @@ public final class VoiceModem: Sendable {
             return
         }
         logger.info("Voice modem line starting")
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    var session = VoiceModemSession(modem: self)
-                    session.run()
-                    finished.resume()
-                }
-                thread.name = "parley-voice-\(configuration.lineID)"
-                thread.start()
-            }
-        } onCancel: {
+        await runOnDedicatedThread(named: "parley-voice-\(configuration.lineID)") { [self] in
+            var session = VoiceModemSession(modem: self)
+            session.run()
+        } onCancel: { [self] in
             inbox.withLock { $0.stopped = true }
             wakeup.signal()
         }
