@@ -4,7 +4,9 @@
 #
 # Two simulated radios (`parley-sim radio`) feed the demo's channels through files in
 # demo-state/demo-radio: north with speech only (VOX squelch), south with speech and a CM108
-# COR report file (and a PTT stand-in, so south can be keyed).
+# COR report file (and a PTT stand-in, so south can be keyed). Simulated voice and GSM modems
+# (`parley-sim voice-modem`, `gsm-modem`) on ptys linked from demo-state/sim carry 101, 999,
+# textphone and SMS callers.
 #
 # While it runs, in another terminal:
 #   .build/release/parleyctl --socket demo-state/control.sock tail
@@ -45,6 +47,23 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
+# The simulated modems (device paths as in config/demo.yaml): each links demo-state/sim/NAME.pty
+# to a pseudo-terminal. The 101 caller rings first with caller ID, the 999 caller a few seconds
+# later with the number withheld (and is still queued ahead); the textphone caller types once
+# answered; the SMS arrives in two parts, the second announced first. Each caller rings again
+# a minute after their call ends.
+sim=demo-state/sim
+mkdir -p "$sim"
+"$bin/parley-sim" voice-modem --link "$sim/l101.pty" --cli 01632960123 --name "ALICE SMITH" --delay 3 --repeat-every 60 &
+sims+=($!)
+"$bin/parley-sim" voice-modem --link "$sim/l999.pty" --withheld --delay 8 --repeat-every 60 --hang-up-after 120 &
+sims+=($!)
+"$bin/parley-sim" voice-modem --link "$sim/text.pty" --cli 01632960999 --tty "HELLO I NEED HELP AT 12 HIGH ST GA" --delay 5 --repeat-every 60 &
+sims+=($!)
+"$bin/parley-sim" gsm-modem --link "$sim/sms.pty" --from +447700900123 --delay 10 \
+  --text "HELP there is a man with a knife outside the Red Lion on High Street, I cannot talk, please send someone" &
+sims+=($!)
+
 "$bin/parleyd" --config config/demo.yaml &
 daemon=$!
 stop_all() {
@@ -79,12 +98,20 @@ cat <<INFO
   Keying is refused while south is receiving (wait for a gap, or add --priority emergency);
   the PTT reports land in demo-state/demo-radio/south-ptt.hid (xxd shows them).
 
+  Telephony: simulated callers ring the 101, 999 and textphone lines, and an SMS arrives:
+
+            $bin/parleyctl --socket demo-state/control.sock calls     # 999 queued ahead of 101
+            $bin/parleyctl --socket demo-state/control.sock answer    # takes the head of the queue
+            $bin/parleyctl --socket demo-state/control.sock answer CALL   # the textphone call: its
+                                                   # text appears in tail as text.received
+            $bin/parleyctl --socket demo-state/control.sock hangup CALL
+
   Ctrl-C stops the daemon.
 
 INFO
 
 # Demo traffic through the control socket, as a dispatcher would make it, every few seconds.
-# (The radio simulators above add channel traffic; telephony simulators will follow.)
+# (The radio and modem simulators above add channel and telephone traffic.)
 ctl() { "$bin/parleyctl" --socket demo-state/control.sock "$@" >/dev/null; }
 round=0
 while kill -0 $daemon 2>/dev/null; do
