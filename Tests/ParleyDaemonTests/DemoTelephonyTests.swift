@@ -112,6 +112,13 @@ struct DemoTelephonyTests {
             Issue.record("\(error)\n\(context(String(describing: try? await received(on: "ltext"))))")
         }
 
+        // Reply in TTY tones: sent through AT+VTX (returns when the modem finished), stored
+        // as an outgoing message on the caller's medium; the simulated caller decodes it.
+        let reply = try await daemon.request("text", ["call": .int(textCallID), "text": "POLICE HERE GA"])
+        #expect(reply.isOK, "\(reply)\n\(context())")
+        #expect(reply.at("result", "medium")?.stringValue == "tty45", "\(reply)")
+        #expect(reply.at("result", "text")?.stringValue == "POLICE HERE GA", "\(reply)")
+
         // The SMS: two parts read out of order, one message on an SMS call.
         do {
             let sms = try await eventuallyAsync("the SMS", timeout: .seconds(90), every: .milliseconds(500)) {
@@ -153,9 +160,11 @@ struct DemoTelephonyTests {
         let texts = try await Self.query(
             store, "SELECT c.line_id, t.direction, t.medium, t.raw, t.text FROM text_messages t JOIN calls c ON c.id = t.call_id ORDER BY t.id",
             in: directory)
-        let ttyRows = texts.filter { $0.first == "ltext" }
-        #expect(!ttyRows.isEmpty && ttyRows.allSatisfy { $0[1] == "in" && $0[2] == "tty45" && !$0[3].isEmpty }, "\(texts)")
+        let ttyRows = texts.filter { $0.first == "ltext" && $0[1] == "in" }
+        #expect(!ttyRows.isEmpty && ttyRows.allSatisfy { $0[2] == "tty45" && !$0[3].isEmpty }, "\(texts)")
         #expect(ttyRows.map { $0[4] }.joined().contains(Self.ttyText), "\(texts)")
+        let replies = texts.filter { $0.first == "ltext" && $0[1] == "out" }
+        #expect(replies.map { $0[4] } == ["POLICE HERE GA"] && replies.allSatisfy { $0[2] == "tty45" && !$0[3].isEmpty }, "\(texts)")
         let smsRows = texts.filter { $0.first == "sms" }
         #expect(smsRows.count == 1 && smsRows.first?[2] == "sms" && smsRows.first?[4] == Self.smsText, "\(texts)")
         #expect(smsRows.first.map { !$0[3].isEmpty } == true, "the PDUs are kept raw: \(texts)")
