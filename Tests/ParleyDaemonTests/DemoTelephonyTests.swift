@@ -155,6 +155,16 @@ struct DemoTelephonyTests {
         let store = daemon.storePath
         let rows999 = try await Self.query(store, "SELECT state, end_reason, cli_absence FROM calls WHERE line_id = 'l999'", in: directory)
         #expect(rows999 == [["ended", "hung_up", "withheld"]], "\(rows999)")
+        // The answered call's audio is one Ogg Opus file whose SHA-256 is on the row.
+        let recording = try await Self.query(store, "SELECT recording_path, recording_sha256 FROM calls WHERE line_id = 'l999'", in: directory)
+        if let row = recording.first, row.count == 2, !row[0].isEmpty {
+            let sum = try await runTool("/usr/bin/sha256sum", [row[0]], in: directory)
+            #expect(sum.stdout.hasPrefix(row[1]) && row[1].count == 64, "\(recording) \(sum)")
+            let info = try await runTool("/usr/bin/opusinfo", [row[0]], in: directory)
+            #expect(info.status == .exited(0), "opusinfo reads the call recording: \(info)")
+        } else {
+            Issue.record("the 999 call has no recording: \(recording)")
+        }
         let lines = try await Self.query(store, "SELECT DISTINCT line_id FROM calls ORDER BY line_id", in: directory)
         #expect(lines == [["l101"], ["l999"], ["ltext"], ["sms"]], "\(lines)")
         let texts = try await Self.query(
