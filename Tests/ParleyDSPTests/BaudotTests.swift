@@ -127,6 +127,27 @@ struct BaudotTests {
         #expect(got == expected)
     }
 
+    @Test(arguments: BaudotRate.allCases, [160, 1000])
+    func noisyAudioFedInBlocksGivesTheSameFramesAsAllAtOnce(rate: BaudotRate, blockSize: Int) {
+        // Near the noise floor the receiver searches and re-searches frame positions; none of
+        // that may read past the audio it has, or the result would depend on the blocks.
+        var modulator = BaudotModulator(configuration: .init(sampleRate: 8000, rate: rate, amplitude: 0.1))
+        var noise = NoiseGenerator(seed: 0xB10C + UInt64(blockSize), standardDeviation: NoiseGenerator.standardDeviation(signalPower: 0.005, snr: -9))
+        let samples = noise.add(to: [Float](repeating: 0, count: 4000) + modulator.modulate(Self.message).samples + [Float](repeating: 0, count: 4000))
+        var whole = BaudotDemodulator(configuration: .init(sampleRate: 8000))
+        let expected = whole.process(samples)
+        #expect(expected.count > Self.message.count / 2)
+        var dripped = BaudotDemodulator(configuration: .init(sampleRate: 8000))
+        var got: [BaudotDemodulator.Received] = []
+        var index = 0
+        while index < samples.count {
+            let end = min(index + blockSize, samples.count)
+            got += dripped.process(samples[index..<end])
+            index = end
+        }
+        #expect(got == expected)
+    }
+
     // MARK: - Tables, shifts and raw codes
 
     @Test(arguments: [
