@@ -26,6 +26,8 @@ struct VoiceModemSimulator {
         /// Text the caller types on a textphone once the call is answered.
         var ttyText: String?
         var ttyRate: BaudotRate = .baud45
+        /// Text the caller types on a V.21 textphone (channel 1, the calling side) after any TTY text.
+        var v21Text: String?
         /// Delay from the end of initialisation (and from each call's end) to the first ring.
         var firstCallAfter: Duration = .seconds(2)
         /// Another call this long after each call ends (or is abandoned); nil: one call only.
@@ -62,7 +64,8 @@ struct VoiceModemSimulator {
     }
 
     let settings: Settings
-    /// The caller's audio for one call, unsigned 8-bit: a second of silence, then the TTY text.
+    /// The caller's audio for one call, unsigned 8-bit: a second of silence, then the TTY text,
+    /// then the V.21 text.
     let callAudio: [UInt8]
     private var phase = Phase.onHook
     private var initialised = false
@@ -82,6 +85,10 @@ struct VoiceModemSimulator {
         if let text = settings.ttyText {
             var modulator = BaudotModulator(
                 configuration: .init(sampleRate: Double(Self.sampleRate), rate: settings.ttyRate))
+            audio += modulator.modulate(text).samples.map(Self.unsignedByte)
+        }
+        if let text = settings.v21Text {
+            var modulator = V21Modulator(configuration: .init(sampleRate: Double(Self.sampleRate), channel: .channel1))
             audio += modulator.modulate(text).samples.map(Self.unsignedByte)
         }
         callAudio = audio
@@ -204,8 +211,12 @@ struct VoiceModemSimulator {
         let samples = transmitted.map { Float(Int($0) - 128) / 128 }
         var demodulator = BaudotDemodulator(configuration: .init(sampleRate: Double(Self.sampleRate)))
         let text = BaudotDemodulator.text(of: demodulator.process(samples))
+        // The answering side sends V.21 on channel 2.
+        var v21 = V21Demodulator(configuration: .init(sampleRate: Double(Self.sampleRate), channels: [.channel2]))
+        let v21Text = V21Demodulator.text(of: v21.process(samples))
         let seconds = String(format: "%.1f", Double(transmitted.count) / Double(Self.sampleRate))
         return "call \(callNumber): host played \(seconds) s" + (text.isEmpty ? "" : " of TTY: \(text.debugDescription)")
+            + (v21Text.isEmpty ? "" : " of V.21: \(v21Text.debugDescription)")
     }
 
     // MARK: Time
@@ -271,8 +282,8 @@ struct VoiceModemCommand: ParsableCommand {
             Opens a pty and points --link at its slave (a voice line's modem.device). Answers the \
             driver's set-up, then rings with caller ID until answered (ATA → VCON); AT+VRX streams \
             the caller's audio in real time (8-bit unsigned, 8 kHz, DLE-shielded): a second of \
-            silence, the --tty text as Baudot tones, then silence. What the host plays (AT+VTX) is \
-            decoded as TTY and printed. Stops on SIGINT/SIGTERM and removes the link.
+            silence, the --tty text as Baudot tones, the --v21 text as V.21 tones (channel 1), then \
+            silence. What the host plays (AT+VTX) is decoded as TTY and as V.21 (channel 2) and printed. Stops on SIGINT/SIGTERM and removes the link.
             """
     )
 
@@ -293,6 +304,9 @@ struct VoiceModemCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Text the caller types on a textphone once answered.", valueName: "text"))
     var tty: String?
+
+    @Option(help: ArgumentHelp("Text the caller types on a V.21 textphone once answered (after any --tty text).", valueName: "text"))
+    var v21: String?
 
     @Option(help: "TTY speed: 45 (45.45 baud, US TTY) or 50.")
     var ttyRate: Int = 45
@@ -318,7 +332,7 @@ struct VoiceModemCommand: ParsableCommand {
     func run() throws {
         let settings = VoiceModemSimulator.Settings(
             rings: rings, number: withheld ? "P" : (cli ?? "O"), name: name, ttyText: tty,
-            ttyRate: ttyRate == 50 ? .baud50 : .baud45, firstCallAfter: .seconds(delay),
+            ttyRate: ttyRate == 50 ? .baud50 : .baud45, v21Text: v21, firstCallAfter: .seconds(delay),
             repeatEvery: repeatEvery.map { .seconds($0) }, hangUpAfter: hangUpAfter.map { .seconds($0) })
         var simulator = VoiceModemSimulator(settings: settings)
         let label = URL(fileURLWithPath: link).deletingPathExtension().lastPathComponent

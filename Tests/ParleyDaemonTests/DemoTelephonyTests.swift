@@ -183,6 +183,114 @@ struct DemoTelephonyTests {
         #expect(parts == [["2", "2", "2"]], "two parts, both tied to the message: \(parts)")
     }
 
+    static let v21Text = "Hello, I am deaf. Someone is trying to get in GA"
+    static let smsReply = "Police here. Officers are on their way to the Red Lion now. If you can, stay inside, lock the door and keep this phone with you. Text us again if anything changes."
+
+    /// The other deaf-text paths end to end: a V.21 textphone caller (decoded from the call's
+    /// audio by the same receiver as TTY, answered in V.21 tones the simulated caller decodes),
+    /// a reply to an SMS long enough to need two parts (AT+CMGS twice, seen by the simulated
+    /// modem), and a call on a text-relay line stored with contact channel text-relay.
+    @Test func v21TextphoneSMSReplyAndRelayCall() async throws {
+        let directory = try TemporaryDirectory("tel2")
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state + "/sim", withIntermediateDirectories: true)
+        let simulator = try Products.path(of: "parley-sim")
+        var sims: [(name: String, process: ChildProcess)] = []
+        defer { for sim in sims { sim.process.kill() } }
+        func start(_ name: String, _ arguments: [String]) throws {
+            let log = directory.file("\(name)-sim.log")
+            sims.append((name, try ChildProcess.spawn(simulator, arguments, stdout: log, stderr: log)))
+        }
+        func simLog(_ name: String) -> String {
+            (try? String(contentsOfFile: directory.file("\(name)-sim.log"), encoding: .utf8)) ?? ""
+        }
+        try start("lv21", ["voice-modem", "--link", state + "/sim/lv21.pty", "--cli", "01632960777", "--v21", Self.v21Text, "--delay", "1"])
+        try start("relay", ["voice-modem", "--link", state + "/sim/relay.pty", "--cli", "18000", "--delay", "1"])
+        try start("sms", ["gsm-modem", "--link", state + "/sim/sms.pty", "--from", "+447700900123", "--text", "Help, I cannot talk", "--delay", "1"])
+        let telephony = """
+            telephony:
+              lines:
+                - { id: lv21, service: direct-textphone, modem: { type: voice, device: sim/lv21.pty } }
+                - { id: relay, service: text-relay, modem: { type: voice, device: sim/relay.pty } }
+                - { id: sms, service: sms, modem: { type: gsm, device: sim/sms.pty } }
+            """
+        let config = try directory.write("parleyd.yaml", testConfiguration(extra: telephony))
+        let daemon = try DaemonProcess.start(in: directory, config: config)
+        defer { daemon.kill() }
+        try await daemon.waitUntilServing()
+        func context() -> String {
+            ["lv21", "relay", "sms"].map { "--- \($0)-sim.log:\n\(simLog($0))" }.joined(separator: "\n")
+                + "\n--- parleyd stderr:\n\(daemon.log)"
+        }
+        func calls() async throws -> [JSONValue] {
+            let reply = try await daemon.request("calls")
+            return (reply.at("result", "queue")?.arrayValue ?? []) + (reply.at("result", "active")?.arrayValue ?? [])
+        }
+        func received(on lineID: String) async throws -> [JSONValue] {
+            let reply = try await daemon.request("events", ["kind": "text.received", "limit": 1000])
+            return (reply.at("result", "events")?.arrayValue ?? []).filter { $0.at("payload", "line")?.stringValue == lineID }
+        }
+
+        let all: [JSONValue]
+        do {
+            all = try await eventuallyAsync("the two voice calls and the SMS", timeout: .seconds(120), every: .milliseconds(500)) {
+                let all = try await calls()
+                return Set(all.compactMap { $0["line"]?.stringValue }).isSuperset(of: ["lv21", "relay", "sms"]) ? all : nil
+            }
+        } catch {
+            Issue.record("\(error)\n\(context())")
+            return
+        }
+        let relay = try #require(all.first { $0["line"]?.stringValue == "relay" })
+        #expect(relay["contact_channel"]?.stringValue == "text-relay", "\(relay)")
+        #expect(relay["service"]?.stringValue == "text-relay", "\(relay)")
+
+        // The V.21 caller: answered, text decoded from the call audio, medium v21.
+        let v21Call = try #require(all.first { $0["line"]?.stringValue == "lv21" }?["id"]?.intValue)
+        let answered = try await daemon.request("answer", ["call": .int(v21Call)])
+        #expect(answered.isOK, "\(answered)\n\(context())")
+        do {
+            let events = try await eventuallyAsync("the V.21 text", timeout: .seconds(90), every: .milliseconds(500)) {
+                () async throws -> [JSONValue]? in
+                let events = try await received(on: "lv21")
+                let text = events.compactMap { $0.at("payload", "text")?.stringValue }.joined(separator: " ")
+                return text.contains("Someone is trying to get in GA") ? events : nil
+            }
+            #expect(events.allSatisfy { $0.at("payload", "medium")?.stringValue == "v21" }, "\(events)")
+            #expect(events.compactMap { $0.at("payload", "text")?.stringValue }.joined(separator: " ") == Self.v21Text, "\(events)")
+        } catch {
+            Issue.record("\(error)\n\(context())")
+        }
+        // The reply goes out in V.21 (the caller's medium), on the answering channel.
+        let reply = try await daemon.request("text", ["call": .int(v21Call), "text": "Police here, where are you? GA"])
+        #expect(reply.isOK, "\(reply)\n\(context())")
+        #expect(reply.at("result", "medium")?.stringValue == "v21", "\(reply)")
+        do {
+            try await eventually("the caller to decode the V.21 reply", every: .milliseconds(200)) {
+                simLog("lv21").contains("of V.21: \"Police here, where are you? GA\"") ? true : nil
+            }
+        } catch {
+            Issue.record("\(error)\n\(context())")
+        }
+
+        // The SMS reply: 166 characters, so two concatenated parts.
+        let smsCall = try #require(all.first { $0["line"]?.stringValue == "sms" }?["id"]?.intValue)
+        let smsReply = try await daemon.request("text", ["call": .int(smsCall), "text": .string(Self.smsReply)])
+        #expect(smsReply.isOK, "\(smsReply)\n\(context())")
+        #expect(smsReply.at("result", "medium")?.stringValue == "sms", "\(smsReply)")
+        let sent = simLog("sms").split(separator: "\n").filter { $0.contains(": sent (") }
+        #expect(sent.count == 2 && sent.allSatisfy { $0.contains("to +447700900123") }, "two AT+CMGS parts: \(sent)\n\(context())")
+
+        let store = daemon.storePath
+        let callRows = try await Self.query(store, "SELECT line_id, contact_channel, text_medium FROM calls ORDER BY line_id", in: directory)
+        #expect(callRows.contains(["lv21", "direct-textphone", "v21"]), "\(callRows)")
+        #expect(callRows.contains { $0.first == "relay" && $0.dropFirst().first == "text-relay" }, "\(callRows)")
+        let texts = try await Self.query(
+            store, "SELECT c.line_id, t.direction, t.medium, t.text FROM text_messages t JOIN calls c ON c.id = t.call_id WHERE t.direction = 'out' ORDER BY t.id",
+            in: directory)
+        #expect(texts == [["lv21", "out", "v21", "Police here, where are you? GA"], ["sms", "out", "sms", Self.smsReply]], "\(texts)")
+    }
+
     /// Rows of `sql` from the store, read-only through the sqlite3 CLI, fields split on tabs.
     static func query(_ store: String, _ sql: String, in directory: TemporaryDirectory) async throws -> [[String]] {
         let result = try await runTool(
