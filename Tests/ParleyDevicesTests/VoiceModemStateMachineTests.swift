@@ -445,7 +445,10 @@ struct VoiceModemStateMachineTests {
                 return pick % 4 == 0 ? UInt8(truncatingIfNeeded: pick >> 8) : alphabet[Int(pick >> 8) % alphabet.count]
             })
         }
-        for input in inputs { VoiceModemFuzz.fuzzOne(input) }
+        // The first byte of a fuzz input chooses the phase: every input in every phase.
+        for input in inputs {
+            for phase in 0..<VoiceModemFuzz.phaseCount { VoiceModemFuzz.fuzzOne([UInt8(phase)] + input) }
+        }
     }
 
     static func compare(_ actual: [VoiceOutput], _ expected: [VoiceOutput], sourceLocation: SourceLocation = #_sourceLocation) {
