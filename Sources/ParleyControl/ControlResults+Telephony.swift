@@ -18,10 +18,15 @@ public struct LineStatusResult: Sendable, Hashable, Codable {
     public var reason: String?
     /// The call on the line now, if any.
     public var call: Int64?
+    /// Malformed input from the device skipped since the daemon started (garbage, overlong
+    /// or cut lines): non-zero on a healthy line means a cable, baud rate or modem problem.
+    public var badInput: Int
+    /// The last malformed input, as hex (at most 64 bytes), when there was any.
+    public var lastBadInput: String?
 
     public init(
         id: String, name: String, service: String, priority: String, kind: String, state: String, reason: String? = nil,
-        call: Int64? = nil
+        call: Int64? = nil, badInput: Int = 0, lastBadInput: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -31,6 +36,12 @@ public struct LineStatusResult: Sendable, Hashable, Codable {
         self.state = state
         self.reason = reason
         self.call = call
+        self.badInput = badInput
+        self.lastBadInput = lastBadInput
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, service, priority, kind, state, reason, call, badInput = "bad_input", lastBadInput = "last_bad_input"
     }
 }
 

@@ -84,6 +84,7 @@ public actor SMSLine: TelephoneLine {
             logger.info("Unexpected modem line skipped", metadata: ["modem.line": "\(line)"])
         case .malformed(let input):
             logger.warning("Malformed modem input skipped", metadata: ["device.path": "\(line.modem.device)", "bytes": "\(input.hex)"])
+            await switchboard.badInput(on: line.id, hex: input.hex)
         }
     }
 

@@ -8,9 +8,11 @@ import ParleyStore
 extension Switchboard {
     public func lines() async -> [LineStatusResult] {
         lineStates().map { info, state, call in
-            LineStatusResult(
+            let bad = badInput(on: info.id)
+            return LineStatusResult(
                 id: info.id, name: info.name, service: info.service.rawValue, priority: info.priority.name,
-                kind: info.kind.rawValue, state: state.name, reason: state.reason, call: call)
+                kind: info.kind.rawValue, state: state.name, reason: state.reason, call: call, badInput: bad.count,
+                lastBadInput: bad.last)
         }
     }
 

@@ -28,6 +28,8 @@ public actor Switchboard {
     private var lineOrder: [String] = []
     private var handles: [String: any TelephoneLine] = [:]
     private var deviceStates: [String: LineState] = [:]
+    /// Malformed input skipped per line: how many times, and the last (hex).
+    private var badInputs: [String: (count: Int, last: String)] = [:]
     private var queue = CallQueue()
     private var live: [Int64: LiveCall] = [:]
 
@@ -58,6 +60,18 @@ public actor Switchboard {
         for call in live.values where call.record.lineID == lineID && lines[lineID]?.kind == .voice {
             await lineReported(call.record.id, .lineFailed, detail: reason)
         }
+    }
+
+    /// A line's device sent input its driver could not read (logged there, with hex): counted,
+    /// so `parleyctl lines` shows a line with a wiring or speed problem.
+    public func badInput(on lineID: String, hex: String) {
+        let count = (badInputs[lineID]?.count ?? 0) + 1
+        badInputs[lineID] = (count, String(hex.prefix(128)))
+    }
+
+    /// Malformed input skipped on a line since start-up, and the last of it (hex).
+    public func badInput(on lineID: String) -> (count: Int, last: String?) {
+        badInputs[lineID].map { ($0.count, $0.last) } ?? (0, nil)
     }
 
     public func lineStates() -> [(LineInfo, LineState, Int64?)] {

@@ -118,6 +118,7 @@ public actor VoiceLine: TelephoneLine {
             logger.debug("Tone on the line", metadata: ["tone": "\(tone)"])
         case .malformed(let input):
             logger.warning("Malformed modem input skipped", metadata: ["device.path": "\(line.modem.device)", "bytes": "\(input.hex)"])
+            await switchboard.badInput(on: line.id, hex: input.hex)
         }
     }
 

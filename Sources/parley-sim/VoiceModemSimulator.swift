@@ -34,6 +34,9 @@ struct VoiceModemSimulator {
         var repeatEvery: Duration?
         /// The caller clears (busy tone) this long after answer; nil: waits for the host.
         var hangUpAfter: Duration?
+        /// Line noise (unprintable bytes, as a wrong baud rate or a bad cable gives) before
+        /// each call's caller ID.
+        var lineNoise = false
     }
 
     /// What the simulator wants written to the host, and said on its own output.
@@ -93,6 +96,10 @@ struct VoiceModemSimulator {
         }
         callAudio = audio
     }
+
+    /// What a voice modem at the wrong speed, or on a noisy cable, might send: unprintable bytes
+    /// ending in a line end.
+    static let lineNoise: [UInt8] = [0x0D, 0x0A, 0xFF, 0xFE, 0x80, 0x13, 0x7F, 0xC3, 0x91, 0x0D, 0x0A]
 
     /// A sample (full scale 1.0) as unsigned 8-bit linear PCM.
     static func unsignedByte(_ sample: Float) -> UInt8 {
@@ -254,6 +261,10 @@ struct VoiceModemSimulator {
         var output = Output()
         if ringsSent == 0 {
             callNumber += 1
+            if settings.lineNoise {
+                output.bytes += Self.lineNoise
+                output.log.append("call \(callNumber): \(Self.lineNoise.count) bytes of line noise sent")
+            }
             // UK style: caller ID before the first ring.
             var lines = ["DATE = 0101", "TIME = 1200", "NMBR = \(settings.number)"]
             if let name = settings.name { lines.append("NAME = \(name)") }
@@ -320,6 +331,9 @@ struct VoiceModemCommand: ParsableCommand {
     @Option(help: "The caller hangs up (busy tone) this many seconds after answer.")
     var hangUpAfter: Double?
 
+    @Flag(help: "Send line noise (unprintable bytes) before each call's caller ID, as a modem at the wrong speed would.")
+    var lineNoise = false
+
     func validate() throws {
         guard ttyRate == 45 || ttyRate == 50 else { throw ValidationError("--tty-rate must be 45 or 50") }
         if cli != nil && withheld { throw ValidationError("give --cli or --withheld, not both") }
@@ -333,7 +347,7 @@ struct VoiceModemCommand: ParsableCommand {
         let settings = VoiceModemSimulator.Settings(
             rings: rings, number: withheld ? "P" : (cli ?? "O"), name: name, ttyText: tty,
             ttyRate: ttyRate == 50 ? .baud50 : .baud45, v21Text: v21, firstCallAfter: .seconds(delay),
-            repeatEvery: repeatEvery.map { .seconds($0) }, hangUpAfter: hangUpAfter.map { .seconds($0) })
+            repeatEvery: repeatEvery.map { .seconds($0) }, hangUpAfter: hangUpAfter.map { .seconds($0) }, lineNoise: lineNoise)
         var simulator = VoiceModemSimulator(settings: settings)
         let label = URL(fileURLWithPath: link).deletingPathExtension().lastPathComponent
         let port = try SimulatedModemPort(link: link)

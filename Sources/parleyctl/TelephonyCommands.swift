@@ -17,12 +17,12 @@ struct LinesCommand: ParsableCommand {
             return
         }
         Output.table(
-            ["LINE", "NAME", "SERVICE", "PRIORITY", "KIND", "STATE", "CALL"],
+            ["LINE", "NAME", "SERVICE", "PRIORITY", "KIND", "STATE", "CALL", "BAD INPUT"],
             lines.map { line in
                 let state = line.reason.map { "\(line.state): \($0)" } ?? line.state
                 return [
                     line.id, line.name, line.service, line.priority, line.kind, state.replacingNewlines(),
-                    line.call.map(String.init) ?? "-",
+                    line.call.map(String.init) ?? "-", String(line.badInput),
                 ]
             })
     }

@@ -254,7 +254,7 @@ actor StandInSwitchboard: TelephonyControl {
         LineStatusResult(id: "999-a", name: "999 line A", service: "999", priority: "emergency", kind: "voice", state: "up", call: 14),
         LineStatusResult(id: "101-a", name: "101 line", service: "101", priority: "routine", kind: "voice", state: "up", call: 13),
         LineStatusResult(id: "999-b", name: "999 line B", service: "999", priority: "emergency", kind: "voice", state: "up", call: 12),
-        LineStatusResult(id: "sms-1", name: "SMS", service: "sms", priority: "routine", kind: "gsm", state: "down", reason: "no SIM"),
+        LineStatusResult(id: "sms-1", name: "SMS", service: "sms", priority: "routine", kind: "gsm", state: "down", reason: "no SIM", badInput: 3, lastBadInput: "ff fe"),
     ]
 
     /// In order of service.

@@ -36,7 +36,10 @@ struct ParleyctlTelephonyTests {
             #expect(rows.count == 5, "\(lines.stdout)")
             #expect(rows.first?.hasPrefix("LINE") == true)
             #expect(rows.last?.hasPrefix("sms-1") == true)
-            #expect(rows.last?.hasSuffix("gsm    down: no SIM  -") == true, "\(lines.stdout)")
+            #expect(rows.last?.contains("gsm    down: no SIM  -") == true, "\(lines.stdout)")
+            // The BAD INPUT column: the stand-in's SMS line has skipped 3 malformed inputs.
+            #expect(rows.first?.hasSuffix("BAD INPUT") == true, "\(lines.stdout)")
+            #expect(rows.last?.split(separator: " ").suffix(2) == ["-", "3"], "\(lines.stdout)")
         }
         try await withDaemon { daemon in
             let socket = ["--socket", daemon.socketPath]

@@ -205,7 +205,7 @@ struct DemoTelephonyTests {
             (try? String(contentsOfFile: directory.file("\(name)-sim.log"), encoding: .utf8)) ?? ""
         }
         try start("lv21", ["voice-modem", "--link", state + "/sim/lv21.pty", "--cli", "01632960777", "--v21", Self.v21Text, "--delay", "1"])
-        try start("relay", ["voice-modem", "--link", state + "/sim/relay.pty", "--cli", "18000", "--delay", "1"])
+        try start("relay", ["voice-modem", "--link", state + "/sim/relay.pty", "--cli", "18000", "--delay", "1", "--line-noise"])
         try start("sms", ["gsm-modem", "--link", state + "/sim/sms.pty", "--from", "+447700900123", "--text", "Help, I cannot talk", "--delay", "1"])
         let telephony = """
             telephony:
@@ -244,6 +244,20 @@ struct DemoTelephonyTests {
         let relay = try #require(all.first { $0["line"]?.stringValue == "relay" })
         #expect(relay["contact_channel"]?.stringValue == "text-relay", "\(relay)")
         #expect(relay["service"]?.stringValue == "text-relay", "\(relay)")
+        // The relay modem sent line noise before its caller ID: skipped, counted on the line
+        // (with the bytes), and the call still came in with its number.
+        let relayCLI = try await eventuallyAsync("the relay caller's number", every: .milliseconds(500)) { () async throws -> String? in
+            try await calls().first { $0["line"]?.stringValue == "relay" }?["cli"]?.stringValue
+        }
+        #expect(relayCLI == "18000")
+        let lines = try await daemon.request("lines")
+        let relayLine = try #require(lines.at("result", "lines")?.arrayValue?.first { $0["id"]?.stringValue == "relay" }, "\(lines)")
+        #expect((relayLine["bad_input"]?.intValue ?? 0) >= 1, "\(relayLine)")
+        #expect(relayLine["last_bad_input"]?.stringValue?.contains("ff fe 80") == true, "\(relayLine)")
+        #expect(relayLine["state"]?.stringValue == "up", "\(relayLine)")
+        let cleanLine = try #require(lines.at("result", "lines")?.arrayValue?.first { $0["id"]?.stringValue == "lv21" }, "\(lines)")
+        #expect(cleanLine["bad_input"]?.intValue == 0, "\(cleanLine)")
+        #expect(daemon.log.contains("Malformed modem input skipped"), "logged for the engineer")
 
         // The V.21 caller: answered, text decoded from the call audio, medium v21.
         let v21Call = try #require(all.first { $0["line"]?.stringValue == "lv21" }?["id"]?.intValue)

@@ -154,6 +154,18 @@ struct SwitchboardTests {
         await test.close()
     }
 
+    @Test func malformedInputIsCountedPerLineWithTheLastBytesShownByLines() async throws {
+        let test = try TelephonyTestStore()
+        let (board, _) = await Self.switchboard(test)
+        await board.badInput(on: "l101", hex: "ff fe 80")
+        await board.badInput(on: "l101", hex: "0d 13 7f")
+        let lines = await board.lines()
+        let l101 = try #require(lines.first { $0.id == "l101" })
+        #expect(l101.badInput == 2 && l101.lastBadInput == "0d 13 7f")
+        #expect(lines.filter { $0.id != "l101" }.allSatisfy { $0.badInput == 0 && $0.lastBadInput == nil })
+        await test.close()
+    }
+
     @Test func aLineGoingDownEndsItsCallAsLineFailed() async throws {
         let test = try TelephonyTestStore()
         let (board, _) = await Self.switchboard(test)
