@@ -240,6 +240,6 @@ let package = Package(
         ),
         .testTarget(name: "ParleySystemdTests", dependencies: ["ParleySystemd", .product(name: "Logging", package: "swift-log")], swiftSettings: parleySwiftSettings),
         // End-to-end tests that run the built parleyd/parleyctl binaries as real processes.
-        .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyControl", "ParleyCore", "ParleyDevices"], swiftSettings: parleySwiftSettings),
+        .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyControl", "ParleyCore", "ParleyDevices", "ParleyDSP"], swiftSettings: parleySwiftSettings),
     ]
 )

@@ -27,29 +27,9 @@ extension ConfigValue {
     func channel() throws -> ParleyConfiguration.Channel {
         let entry = try mapping()
         let id = try entry.required("id", example: "north") { try $0.channelID() }
-        let capture = try entry.required("capture", example: "{ device: \"plughw:CARD=Device,DEV=0\" }") { value in
-            let mapping = try value.mapping()
-            let source = try mapping.audioSource(example: "plughw:CARD=Device,DEV=0")
-            let rate = try mapping.optional("rate", default: 16000) { try $0.sampleRate() }
-            try mapping.finish()
-            return ParleyConfiguration.Capture(source: source, sampleRate: rate)
-        }
+        let capture = try entry.required("capture", example: "{ device: \"plughw:CARD=Device,DEV=0\" }") { try $0.capture() }
         func endpoint(sameRateAsCapture: Bool) -> (ConfigValue) throws -> ParleyConfiguration.AudioEndpoint {
-            { value in
-                let mapping = try value.mapping()
-                let source = try mapping.audioSource(example: "plughw:CARD=Device,DEV=0")
-                let rate = try mapping.optional("rate", default: capture.sampleRate) { rateValue in
-                    let rate = try rateValue.sampleRate()
-                    if sameRateAsCapture, rate != capture.sampleRate {
-                        throw rateValue.error(
-                            .invalidValue, "the transmit path runs at the channel's rate (capture.rate \(capture.sampleRate))",
-                            hint: "remove rate here, or set it to \(capture.sampleRate) (plughw: devices convert)")
-                    }
-                    return rate
-                }
-                try mapping.finish()
-                return ParleyConfiguration.AudioEndpoint(source: source, sampleRate: rate)
-            }
+            { try $0.audioEndpoint(captureRate: capture.sampleRate, sameRateAsCapture: sameRateAsCapture) }
         }
         let playback = try entry.optional("playback", default: nil, endpoint(sameRateAsCapture: false))
         let transmitAudio = try entry.optional("transmit_audio", default: nil, endpoint(sameRateAsCapture: true))
@@ -74,6 +54,33 @@ extension ConfigValue {
             id: id, name: name, capture: capture, playback: playback, transmitAudio: transmitAudio,
             dispatcherAudio: dispatcherAudio, squelch: squelch,
             preRoll: preRoll, ptt: ptt?.ptt, keying: floor, emergencyMarkerInterval: keying.1)
+    }
+
+    /// `capture:` — `device` or `raw_file`, and `rate`.
+    func capture(defaultRate: Int = 16000) throws -> ParleyConfiguration.Capture {
+        let mapping = try mapping()
+        let source = try mapping.audioSource(example: "plughw:CARD=Device,DEV=0")
+        let rate = try mapping.optional("rate", default: defaultRate) { try $0.sampleRate() }
+        try mapping.finish()
+        return ParleyConfiguration.Capture(source: source, sampleRate: rate)
+    }
+
+    /// An output endpoint (`playback`, `transmit_audio`, …): `device` or `raw_file`, and `rate`
+    /// (default: the capture rate; required to equal it when `sameRateAsCapture`).
+    func audioEndpoint(captureRate: Int, sameRateAsCapture: Bool) throws -> ParleyConfiguration.AudioEndpoint {
+        let mapping = try mapping()
+        let source = try mapping.audioSource(example: "plughw:CARD=Device,DEV=0")
+        let rate = try mapping.optional("rate", default: captureRate) { rateValue in
+            let rate = try rateValue.sampleRate()
+            if sameRateAsCapture, rate != captureRate {
+                throw rateValue.error(
+                    .invalidValue, "the transmit path runs at the channel's rate (capture.rate \(captureRate))",
+                    hint: "remove rate here, or set it to \(captureRate) (plughw: devices convert)")
+            }
+            return rate
+        }
+        try mapping.finish()
+        return ParleyConfiguration.AudioEndpoint(source: source, sampleRate: rate)
     }
 
     /// A channel id: 1–32 of letters, digits, `-`, `_`.

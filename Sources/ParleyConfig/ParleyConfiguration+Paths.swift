@@ -76,30 +76,46 @@ extension ParleyConfiguration.Channel {
     /// Relative raw files, serial ports and hidraw paths are inside the state directory (the
     /// simulator and tests keep their stand-ins there); ALSA device names are left alone.
     func resolvingPaths(base: String) -> Self {
-        func path(_ path: String) -> String { ParleyConfiguration.absolute(path, base: base) }
-        func source(_ source: ParleyConfiguration.AudioSource) -> ParleyConfiguration.AudioSource {
-            if case .rawFile(let file) = source { return .rawFile(path(file)) }
-            return source
-        }
         var resolved = self
-        resolved.capture.source = source(capture.source)
-        resolved.playback?.source = source(playback?.source ?? .device(""))
-        resolved.transmitAudio?.source = source(transmitAudio?.source ?? .device(""))
-        resolved.dispatcherAudio?.source = source(dispatcherAudio?.source ?? .device(""))
-        resolved.squelch.sources = squelch.sources.map { squelchSource in
-            switch squelchSource {
-            case .vox: squelchSource
-            case .serial(let port, let line, let inverted): .serial(port: path(port), line: line, inverted: inverted)
-            case .cm108(let hidraw, let bit, let inverted): .cm108(hidraw: path(hidraw), bit: bit, inverted: inverted)
-            }
-        }
-        if let ptt {
-            switch ptt.kind {
-            case .serial(let port, let lines): resolved.ptt = .init(kind: .serial(port: path(port), lines: lines))
-            case .cm108(let hidraw, let gpio, let inverted): resolved.ptt = .init(kind: .cm108(hidraw: path(hidraw), gpio: gpio, inverted: inverted))
-            case .rigctld: break
-            }
-        }
+        resolved.capture.source = capture.source.resolving(base: base)
+        resolved.playback?.source = (playback?.source ?? .device("")).resolving(base: base)
+        resolved.transmitAudio?.source = (transmitAudio?.source ?? .device("")).resolving(base: base)
+        resolved.dispatcherAudio?.source = (dispatcherAudio?.source ?? .device("")).resolving(base: base)
+        resolved.squelch.sources = squelch.sources.map { $0.resolving(base: base) }
+        resolved.ptt = ptt?.resolving(base: base)
         return resolved
+    }
+}
+
+extension ParleyConfiguration.AudioSource {
+    /// A relative raw file inside `base`; ALSA device names are left alone.
+    func resolving(base: String) -> Self {
+        if case .rawFile(let file) = self { return .rawFile(ParleyConfiguration.absolute(file, base: base)) }
+        return self
+    }
+}
+
+extension ParleyConfiguration.SquelchSource {
+    /// Relative serial ports and hidraw paths inside `base`.
+    func resolving(base: String) -> Self {
+        switch self {
+        case .vox: self
+        case .serial(let port, let line, let inverted):
+            .serial(port: ParleyConfiguration.absolute(port, base: base), line: line, inverted: inverted)
+        case .cm108(let hidraw, let bit, let inverted):
+            .cm108(hidraw: ParleyConfiguration.absolute(hidraw, base: base), bit: bit, inverted: inverted)
+        }
+    }
+}
+
+extension ParleyConfiguration.PTT {
+    /// Relative serial ports and hidraw paths inside `base`.
+    func resolving(base: String) -> Self {
+        switch kind {
+        case .serial(let port, let lines): .init(kind: .serial(port: ParleyConfiguration.absolute(port, base: base), lines: lines))
+        case .cm108(let hidraw, let gpio, let inverted):
+            .init(kind: .cm108(hidraw: ParleyConfiguration.absolute(hidraw, base: base), gpio: gpio, inverted: inverted))
+        case .rigctld: self
+        }
     }
 }

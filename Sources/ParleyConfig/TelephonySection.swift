@@ -77,6 +77,7 @@ extension ConfigValue {
     func modem() throws -> ParleyConfiguration.Modem {
         let mapping = try mapping()
         let kind = try mapping.required("type", example: "voice") { try $0.choice(ParleyConfiguration.Modem.Kind.self, what: "modem type") }
+        if kind == .soundcard { return try soundCardModem(mapping) }
         let device = try mapping.required("device", example: "/dev/ttyACM0") { try $0.path(example: "/dev/ttyACM0") }
         let baud = try mapping.optional("baud", default: 115_200) { value in
             let rate = try value.int(in: 1...4_000_000)
@@ -100,5 +101,39 @@ extension ConfigValue {
         let timeout = try mapping.optional("response_timeout_seconds", default: Duration?.none) { try $0.seconds(in: 1...120) }
         try mapping.finish()
         return ParleyConfiguration.Modem(kind: kind, device: device, baudRate: baud, countryCode: country, responseTimeout: timeout)
+    }
+
+    /// `modem: { type: soundcard, capture, playback, ring, hook, ring_timeout_seconds }`.
+    private func soundCardModem(_ mapping: ConfigMapping) throws -> ParleyConfiguration.Modem {
+        let capture = try mapping.required("capture", example: "{ device: \"plughw:CARD=Line,DEV=0\", rate: 8000 }") {
+            try $0.capture(defaultRate: 8000)
+        }
+        let playback = try mapping.optional("playback", default: ParleyConfiguration.AudioEndpoint?.none) {
+            try $0.audioEndpoint(captureRate: capture.sampleRate, sameRateAsCapture: false)
+        }
+        let ring = try mapping.required("ring", example: "{ type: serial, port: /dev/ttyUSB0, line: dcd }") { value in
+            let source = try value.squelchSource()
+            if case .vox = source {
+                throw value.error(.invalidValue, "a ring detector cannot be vox",
+                                  hint: "use type: serial (a status line) or type: cm108 (an input bit) wired to the ring detector")
+            }
+            return source
+        }
+        let hook = try mapping.required("hook", example: "{ type: serial, port: /dev/ttyUSB0, lines: [rts] }") { value in
+            let (ptt, txDelay, tail) = try value.ptt()
+            guard txDelay == .zero, tail == .zero else {
+                throw value.error(.invalidValue, "tx_delay_ms and tail_ms do not apply to a hook relay", hint: "remove them")
+            }
+            return ptt
+        }
+        let ringTimeout = try mapping.optional("ring_timeout_seconds", default: Duration.seconds(8)) { try $0.seconds(in: 2...60) }
+        try mapping.finish()
+        let device = switch capture.source {
+        case .device(let name): name
+        case .rawFile(let path): path
+        }
+        return ParleyConfiguration.Modem(
+            kind: .soundcard, device: device,
+            soundCard: ParleyConfiguration.SoundCard(capture: capture, playback: playback, ring: ring, hook: hook, ringTimeout: ringTimeout))
     }
 }

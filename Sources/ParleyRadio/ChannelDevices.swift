@@ -14,6 +14,15 @@ public enum ChannelPTT {
     public static func describe(_ ptt: ParleyConfiguration.PTT) -> String { ChannelDevices.describe(ptt) }
 }
 
+/// A COR-style input (a squelch source, or a sound-card line's ring detector), for callers
+/// outside the channel service.
+public enum ChannelCOR {
+    /// The polled reader for a serial status line or a CM108 input bit; nil for VOX.
+    public static func reader(_ source: ParleyConfiguration.SquelchSource) -> (any COReader)? {
+        ChannelDevices.corReader(source)
+    }
+}
+
 /// Turns a channel's configuration into the device objects that serve it.
 enum ChannelDevices {
     /// The capture stream settings. A raw file (simulator) is read in real time.
@@ -50,6 +59,18 @@ enum ChannelDevices {
             return PlaybackConfiguration(device: .named(name), sampleRate: rate)
         case .rawFile(let path):
             return PlaybackConfiguration(device: .rawFilePlayback(path: path), sampleRate: rate)
+        }
+    }
+
+    /// The polled reader for a serial status line or a CM108 input bit; nil for VOX.
+    static func corReader(_ source: ParleyConfiguration.SquelchSource) -> (any COReader)? {
+        switch source {
+        case .vox:
+            nil
+        case .serial(let port, let line, let inverted):
+            SerialCORReader(port: port, line: SerialCOR.Line(rawValue: line.rawValue) ?? .dcd, inverted: inverted)
+        case .cm108(let hidraw, let bit, let inverted):
+            CM108CORReader(hidraw: hidraw, bit: bit, inverted: inverted)
         }
     }
 

@@ -141,10 +141,9 @@ public final class ChannelService: Service, Sendable {
         switch source {
         case .vox:
             return
-        case .serial(let port, let line, let inverted):
-            reader = SerialCORReader(port: port, line: line, inverted: inverted)
-        case .cm108(let hidraw, let bit, let inverted):
-            reader = CM108CORReader(hidraw: hidraw, bit: bit, inverted: inverted)
+        case .serial, .cm108:
+            guard let polled = ChannelDevices.corReader(source) else { return }
+            reader = polled
         }
         let id = SquelchSourceID(rawValue: reader.sourceID)
         var last: Bool?

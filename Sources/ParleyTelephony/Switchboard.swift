@@ -211,7 +211,8 @@ public actor Switchboard {
         }
         live[callID]?.machine = machine
         queue.remove(callID)
-        if lines[call.record.lineID]?.kind == .voice { await handles[call.record.lineID]?.hangUp() }
+        // An SMS "call" has nothing to put on hook.
+        if lines[call.record.lineID]?.kind != .gsm { await handles[call.record.lineID]?.hangUp() }
         if from == .transferring, let handoffID = call.handoffID {
             _ = await perform(callID, HandoffOperations.settle(handoffID, outcome: .completed, detail: "\(person) left the call"))
         }
@@ -229,8 +230,17 @@ public actor Switchboard {
         guard case .changed = machine.handle(.transfer(by: person, blind: blind)) else {
             throw refusal(machine.refusal(for: .transfer(by: person, blind: blind)), callID)
         }
-        guard let number = request.number, lines[call.record.lineID]?.kind == .voice else {
+        switch lines[call.record.lineID]?.kind {
+        case .gsm:
             throw SwitchboardError(.rejected, "call \(callID) is on an SMS line; it cannot be transferred by dialling")
+        case .soundcard:
+            throw SwitchboardError(
+                .rejected, "call \(callID) is on a sound-card line, which has no dialler; transfer it from the telephone system")
+        case .voice, nil:
+            break
+        }
+        guard let number = request.number else {
+            throw SwitchboardError(.rejected, "a transfer of call \(callID) needs a number to dial")
         }
         live[callID]?.machine = machine
         let handoff: HandoffRecord

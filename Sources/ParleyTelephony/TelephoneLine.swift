@@ -55,7 +55,7 @@ public struct LineError: Error, Sendable, Hashable, CustomStringConvertible {
 /// What the switchboard knows about a configured line.
 public struct LineInfo: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
-        case voice, gsm
+        case voice, gsm, soundcard
     }
 
     public var id: String

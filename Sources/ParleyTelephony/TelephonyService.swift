@@ -13,16 +13,20 @@ public struct TelephonyService: Service {
     public let switchboard: Switchboard
     let voiceLines: [VoiceLine]
     let smsLines: [SMSLine]
+    let soundCardLines: [SoundCardLine]
     let writer: EventWriter
     let logger: Logger
 
+    /// `devices` opens sound-card lines' ring detectors and hook relays (parleyd passes its
+    /// radio COR and PTT openers); lines of other kinds do not use it.
     public init(
         configuration: ParleyConfiguration.Telephony, recordingsDirectory: String, store: IncidentStore, writer: EventWriter,
-        logger: Logger
+        devices: SoundCardLineDevices, logger: Logger
     ) async {
         let switchboard = Switchboard(store: store, writer: writer, agency: configuration.agency, logger: logger)
         var voiceLines: [VoiceLine] = []
         var smsLines: [SMSLine] = []
+        var soundCardLines: [SoundCardLine] = []
         for line in configuration.lines {
             switch line.modem.kind {
             case .voice:
@@ -35,17 +39,25 @@ public struct TelephonyService: Service {
                     logger: logger)
                 await switchboard.register(sms.info, handle: sms)
                 smsLines.append(sms)
+            case .soundcard:
+                guard let card = line.modem.soundCard else { continue }
+                let soundCard = SoundCardLine(
+                    line: line, card: card, devices: devices, switchboard: switchboard, recordingsDirectory: recordingsDirectory,
+                    logger: logger)
+                await switchboard.register(soundCard.info, handle: soundCard)
+                soundCardLines.append(soundCard)
             }
         }
         self.switchboard = switchboard
         self.voiceLines = voiceLines
         self.smsLines = smsLines
+        self.soundCardLines = soundCardLines
         self.writer = writer
         self.logger = logger
     }
 
     public func run() async throws {
-        guard !voiceLines.isEmpty || !smsLines.isEmpty else {
+        guard !voiceLines.isEmpty || !smsLines.isEmpty || !soundCardLines.isEmpty else {
             try await gracefulShutdown()
             return
         }
@@ -57,12 +69,13 @@ public struct TelephonyService: Service {
         } catch {
             logger.error("Could not close the calls the last run left open", metadata: ["error": "\(error)"])
         }
-        logger.info("Telephony lines starting", metadata: ["lines": "\(voiceLines.count + smsLines.count)"])
+        logger.info("Telephony lines starting", metadata: ["lines": "\(voiceLines.count + smsLines.count + soundCardLines.count)"])
         // Lines run until cancelled; on shutdown each hangs up and closes its modem.
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for line in voiceLines { group.addTask { await line.run() } }
                 for line in smsLines { group.addTask { await line.run() } }
+                for line in soundCardLines { group.addTask { await line.run() } }
             }
         }
     }

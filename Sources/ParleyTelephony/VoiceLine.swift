@@ -22,16 +22,12 @@ public actor VoiceLine: TelephoneLine {
     let confirmationTimeout: Duration
 
     private var callID: Int64?
-    private var recorder: TransmissionRecorder?
-    private var receiver: CallTextReceiver?
+    /// The answered call's recording and text decoding.
+    private var audio: CallAudio?
     /// Requests waiting for the modem to confirm them.
     enum Confirmation: String, Hashable { case answer, transfer }
     private var waiters: [Confirmation: CheckedContinuation<Void, any Error>] = [:]
     private var transmitWaiter: CheckedContinuation<Void, Never>?
-    /// While we transmit, and for 300 ms after, received audio is our own echo.
-    private var echoUntilSample: Int?
-    private var transmitting = false
-    private var receivedSamples = 0
 
     public init(
         line: ParleyConfiguration.Line, switchboard: Switchboard, recordingsDirectory: String, logger: Logger,
@@ -106,8 +102,7 @@ public actor VoiceLine: TelephoneLine {
         case .hungUp:
             await finishCall(endedBy: nil, detail: nil)
         case .transmitFinished:
-            transmitting = false
-            echoUntilSample = receivedSamples + sampleRate * 3 / 10
+            audio?.transmitFinished()
             transmitWaiter?.resume()
             transmitWaiter = nil
         case .dtmf(let digit):
@@ -122,26 +117,15 @@ public actor VoiceLine: TelephoneLine {
         }
     }
 
-    /// Received voice: recorded, and decoded for TTY text unless it is our own echo.
+    /// Received voice: recorded, and decoded for text unless it is our own echo.
     func received(_ block: [Int16]) async {
-        receivedSamples += block.count
-        guard callID != nil else { return }
-        recorder?.append(block)
-        if transmitting || (echoUntilSample.map { receivedSamples < $0 } ?? false) {
-            receiver?.ignore(block.count)
-            return
-        }
-        guard var receiver else { return }
-        let messages = receiver.process(block)
-        self.receiver = receiver
+        guard let messages = audio?.received(block) else { return }
         await store(messages)
     }
 
     private func store(_ messages: [CallTextReceiver.Message]) async {
         guard let callID else { return }
-        for message in messages {
-            await switchboard.textReceived(callID, medium: message.medium, raw: message.raw, text: message.text)
-        }
+        await switchboard.textReceived(callID, messages)
     }
 
     // MARK: TelephoneLine
@@ -164,35 +148,11 @@ public actor VoiceLine: TelephoneLine {
     }
 
     public func sendText(_ text: String, medium: TextMedium, recipient: String?) async throws(LineError) -> SentText {
-        guard callID != nil else { throw LineError(.refused, "no call is up on line \(line.id)") }
-        let rate = Double(sampleRate)
-        let samples: [Int16]
-        let sent: SentText
-        switch medium {
-        case .tty45, .tty50:
-            var modulator = BaudotModulator(configuration: .init(
-                sampleRate: rate, rate: medium == .tty50 ? .baud50 : .baud45, table: line.ttyTableITA2 ? .ita2 : .usTTY))
-            let transmission = modulator.modulate(text.uppercased())
-            samples = transmission.int16Samples
-            let skipped = Set(transmission.unencodable)
-            sent = SentText(
-                medium: medium, raw: transmission.codes.map { CallTextReceiver.hex($0.rawValue) }.joined(separator: " "),
-                text: String(text.uppercased().filter { !skipped.contains($0) }))
-        case .v21:
-            var modulator = V21Modulator(configuration: .init(sampleRate: rate, channel: .channel2))
-            let transmission = modulator.modulate(text)
-            samples = transmission.int16Samples
-            let skipped = Set(transmission.unencodable)
-            sent = SentText(
-                medium: medium, raw: transmission.bytes.map(CallTextReceiver.hex).joined(separator: " "),
-                text: String(text.filter { !skipped.contains($0) }))
-        case .sms, .relay:
-            throw LineError(.unsupported, "\(medium.rawValue) text cannot be sent as tones on a voice line")
-        }
-        transmitting = true
+        guard callID != nil, audio != nil else { throw LineError(.refused, "no call is up on line \(line.id)") }
+        let (samples, sent) = try CallAudio.replyTones(text, medium: medium, sampleRate: sampleRate, ita2: line.ttyTableITA2)
+        audio?.transmitStarted(samples)
         modem.transmit(samples)
         await withCheckedContinuation { continuation in transmitWaiter = continuation }
-        recorder?.append(samples)
         return sent
     }
 
@@ -220,48 +180,31 @@ public actor VoiceLine: TelephoneLine {
     private func fail(waiters error: LineError) {
         for (_, waiter) in waiters { waiter.resume(throwing: error) }
         waiters = [:]
-        if transmitting {
-            transmitting = false
-            transmitWaiter?.resume()
-            transmitWaiter = nil
+        if audio?.transmitting == true {
+            audio?.transmitFinished()
         }
+        transmitWaiter?.resume()
+        transmitWaiter = nil
     }
 
     private func startRecording() {
-        guard let callID, recorder == nil, let rate = SampleRate(rawValue: sampleRate) else { return }
-        let recorder = TransmissionRecorder(
-            configuration: .init(channel: "line-\(line.id)-call-\(callID)", sampleRate: rate, directory: recordingsDirectory, preRoll: .zero),
+        guard let callID, audio == nil else { return }
+        audio = CallAudio(
+            callID: callID, lineID: line.id, sampleRate: sampleRate, directory: recordingsDirectory, ita2: line.ttyTableITA2,
             logger: logger)
-        do {
-            _ = try recorder.start(at: Date())
-            self.recorder = recorder
-        } catch {
-            logger.error("Could not start the call recording", metadata: ["call.id": "\(callID)", "error": "\(error)"])
-        }
-        receiver = CallTextReceiver(sampleRate: Double(sampleRate), table: line.ttyTableITA2 ? .ita2 : .usTTY)
     }
 
     /// The call is over on the line: flush text, close the recording, forget the call.
     /// `endedBy` reports the end to the switchboard when the line (not a dispatcher) ended it.
     private func finishCall(endedBy input: CallStateMachine.Input?, detail: String?) async {
         guard let callID else { return }
-        if var receiver {
-            await store(receiver.finish())
-            self.receiver = nil
-        }
-        if let recorder {
-            self.recorder = nil
-            do {
-                let recording = try recorder.finish()
-                await switchboard.recordingFinished(callID, path: recording.path.string, sha256: recording.sha256)
-            } catch {
-                logger.error("Could not finish the call recording", metadata: ["call.id": "\(callID)", "error": "\(error)"])
-            }
+        if var audio {
+            self.audio = nil
+            let (messages, recording) = audio.finish(logger: logger)
+            await switchboard.callAudioEnded(callID, messages: messages, recording: recording)
         }
         if let input { await switchboard.lineReported(callID, input, detail: detail) }
         self.callID = nil
-        echoUntilSample = nil
-        transmitting = false
     }
 }
 

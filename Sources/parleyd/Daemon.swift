@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ParleyConfig
 import ParleyControlServer
+import ParleyDevices
 import ParleyCore
 import ParleyRadio
 import ParleyStore
@@ -67,7 +68,11 @@ struct Daemon {
             store: store, writer: writer, logger: logger)
         let telephony = await TelephonyService(
             configuration: configuration.telephony, recordingsDirectory: configuration.recordingsDirectory, store: store,
-            writer: writer, logger: logger)
+            writer: writer,
+            devices: SoundCardLineDevices(
+                ringReader: { ChannelCOR.reader($0) },
+                openHook: { ptt, logger throws(DeviceError) in try ChannelPTT.open(ptt, logger: logger) }),
+            logger: logger)
 
         let reloader = ConfigurationReloader(
             configuration: configuration, configFile: configFile, stateDirOverride: stateDirOverride,

@@ -36,6 +36,43 @@ import Testing
         #expect(sms.modem.baudRate == 115_200 && !sms.ttyTableITA2)
     }
 
+    @Test func aSoundCardLineIsReadWithItsDevicesAndDefaults() throws {
+        let configuration = try parse("""
+            telephony:
+              lines:
+                - id: card
+                  service: "999"
+                  modem:
+                    type: soundcard
+                    capture: { raw_file: card/line.raw }
+                    playback: { device: "plughw:CARD=Line,DEV=0", rate: 16000 }
+                    ring: { type: serial, port: /dev/ttyUSB1, line: dsr, invert: true }
+                    hook: { type: cm108, hidraw: card/hook.hid }
+                    ring_timeout_seconds: 6
+                - id: card2
+                  service: "101"
+                  modem:
+                    type: soundcard
+                    capture: { device: "plughw:CARD=Line2,DEV=0" }
+                    ring: { type: cm108, hidraw: /dev/hidraw3 }
+                    hook: { type: serial, port: /dev/ttyUSB2, lines: [dtr] }
+            """).resolvingPaths(stateDirOverride: "/var/lib/parley")
+        try #require(configuration.telephony.lines.count == 2)
+        let (first, second) = (configuration.telephony.lines[0], configuration.telephony.lines[1])
+        #expect(first.modem.kind == .soundcard)
+        let card = try #require(first.modem.soundCard)
+        #expect(card.capture == .init(source: .rawFile("/var/lib/parley/card/line.raw"), sampleRate: 8000), "8 kHz by default")
+        #expect(first.modem.device == "/var/lib/parley/card/line.raw", "the capture names the line's device")
+        #expect(card.playback == .init(source: .device("plughw:CARD=Line,DEV=0"), sampleRate: 16000))
+        #expect(card.ring == .serial(port: "/dev/ttyUSB1", line: .dsr, inverted: true))
+        #expect(card.hook == .init(kind: .cm108(hidraw: "/var/lib/parley/card/hook.hid", gpio: 3, inverted: false)))
+        #expect(card.ringTimeout == .seconds(6))
+        let other = try #require(second.modem.soundCard)
+        #expect(second.modem.device == "plughw:CARD=Line2,DEV=0", "ALSA names are not paths")
+        #expect(other.playback == nil && other.ringTimeout == .seconds(8))
+        #expect(other.hook == .init(kind: .serial(port: "/dev/ttyUSB2", lines: [.init(.dtr)])))
+    }
+
     @Test func noTelephonySectionMeansNoLines() throws {
         let configuration = try parse("daemon: { log_level: info }")
         #expect(configuration.telephony.lines.isEmpty)
@@ -86,6 +123,54 @@ import Testing
                 - { id: a, service: "101", modem: { type: voice, devise: /dev/ttyS0 } }
             """, code: .missingKey, line: 3, column: 39, key: "telephony.lines[0].modem",
             message: "'device' is missing", hint: "device: /dev/ttyACM0"),
+        BadInput(name: "sound-card ring on vox", yaml: """
+            telephony:
+              lines:
+                - id: a
+                  service: "101"
+                  modem:
+                    type: soundcard
+                    capture: { device: default }
+                    ring: { type: vox }
+                    hook: { type: serial, port: /dev/ttyUSB0 }
+            """, code: .invalidValue, line: 8, column: 15, key: "telephony.lines[0].modem.ring",
+            message: "a ring detector cannot be vox", hint: "type: serial"),
+        BadInput(name: "sound-card hook with PTT timing", yaml: """
+            telephony:
+              lines:
+                - id: a
+                  service: "101"
+                  modem:
+                    type: soundcard
+                    capture: { device: default }
+                    ring: { type: cm108, hidraw: /dev/hidraw0 }
+                    hook: { type: serial, port: /dev/ttyUSB0, tx_delay_ms: 100 }
+            """, code: .invalidValue, line: 9, column: 15, key: "telephony.lines[0].modem.hook",
+            message: "do not apply to a hook relay", hint: "remove them"),
+        BadInput(name: "sound card without a hook", yaml: """
+            telephony:
+              lines:
+                - id: a
+                  service: "101"
+                  modem:
+                    type: soundcard
+                    capture: { device: default }
+                    ring: { type: cm108, hidraw: /dev/hidraw0 }
+            """, code: .missingKey, line: 6, column: 9, key: "telephony.lines[0].modem",
+            message: "'hook' is missing", hint: "lines: [rts]"),
+        BadInput(name: "sound card given a serial device", yaml: """
+            telephony:
+              lines:
+                - id: a
+                  service: "101"
+                  modem:
+                    type: soundcard
+                    device: /dev/ttyS0
+                    capture: { device: default }
+                    ring: { type: cm108, hidraw: /dev/hidraw0 }
+                    hook: { type: cm108, hidraw: /dev/hidraw0 }
+            """, code: .unknownKey, line: 7, column: 9, key: "telephony.lines[0].modem.device",
+            message: "device", hint: "known keys here: type, capture, playback, ring, hook"),
         BadInput(name: "missing modem", yaml: """
             telephony:
               lines:

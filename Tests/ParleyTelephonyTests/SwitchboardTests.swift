@@ -29,16 +29,19 @@ struct SwitchboardTests {
         let test = try TelephonyTestStore()
         let clock = SetClock(Date())
         let (board, handles) = await Self.switchboard(test, clock: clock)
-        clock.set(Date())
+        let started = Date()
+        clock.set(started)
         let routine = try await board.callArrived(lineID: "l101", callerID: CallerID(number: "01632960001"))
         clock.advance(30)
         let emergency = try await board.callArrived(lineID: "l999", callerID: CallerID(numberAbsence: .withheld))
         clock.advance(12)
         let queue = await board.callViews().queue
+        // Real time spent storing the calls (long on a loaded machine).
+        let storing = Int(Date().timeIntervalSince(started) * 1000) + 1
         #expect(queue.map(\.record.id) == [emergency.id, routine.id])
         // Waiting time is the wall clock (moved 42 s here) since each call's stored queue time,
         // less however long storing the calls took on this machine.
-        #expect(queue.allSatisfy { (30_000...42_500).contains($0.waitingMillis ?? 0) }, "\(queue.map(\.waitingMillis))")
+        #expect(queue.allSatisfy { ((42_000 - storing)...42_500).contains(Int($0.waitingMillis ?? 0)) }, "\(queue.map(\.waitingMillis)) storing \(storing) ms")
 
         let answered = try await board.answer(nil, by: "anna")
         #expect(answered.id == emergency.id && answered.state == .answered && answered.answeredBy == "anna")

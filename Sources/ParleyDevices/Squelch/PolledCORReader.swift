@@ -1,10 +1,9 @@
-import ParleyConfig
-import ParleyDevices
 import Synchronization
 import SystemPackage
 
-/// A COR squelch source read by polling (``ChannelService`` calls ``read()`` every tick).
-protocol COReader: Sendable {
+/// A COR-style input read by polling: a channel's squelch source (the channel service calls
+/// ``read()`` every tick), or a sound-card telephone line's ring detector.
+public protocol COReader: Sendable {
     /// The id the squelch knows this source by (`serial:/dev/ttyUSB0:dcd`).
     var sourceID: String { get }
     /// The current level after inversion, or nil when nothing new is known. Opens the device
@@ -14,25 +13,21 @@ protocol COReader: Sendable {
 }
 
 /// COR on a serial modem status line (CTS, DSR or DCD).
-final class SerialCORReader: COReader {
-    let port: String
-    let line: SerialCOR.Line
-    let inverted: Bool
+public final class SerialCORReader: COReader {
+    public let port: String
+    public let line: SerialCOR.Line
+    public let inverted: Bool
     private let open = Mutex<SerialPort?>(nil)
 
-    init(port: String, line: ParleyConfiguration.StatusLine, inverted: Bool) {
+    public init(port: String, line: SerialCOR.Line, inverted: Bool) {
         self.port = port
-        self.line = switch line {
-        case .cts: .cts
-        case .dsr: .dsr
-        case .dcd: .dcd
-        }
+        self.line = line
         self.inverted = inverted
     }
 
-    var sourceID: String { "serial:\(port):\(line.rawValue)" }
+    public var sourceID: String { "serial:\(port):\(line.rawValue)" }
 
-    func read() throws -> Bool? {
+    public func read() throws -> Bool? {
         try open.withLock { device in
             if device == nil {
                 do throws(Errno) {
@@ -45,7 +40,7 @@ final class SerialCORReader: COReader {
         }
     }
 
-    func close() {
+    public func close() {
         open.withLock { device in
             device?.close()
             device = nil
@@ -54,21 +49,21 @@ final class SerialCORReader: COReader {
 }
 
 /// COR on a CM108/CM119 HID input bit (reports read from hidraw).
-final class CM108CORReader: COReader {
-    let hidraw: String
-    let bit: Int
-    let inverted: Bool
+public final class CM108CORReader: COReader {
+    public let hidraw: String
+    public let bit: Int
+    public let inverted: Bool
     private let open = Mutex<CM108COR?>(nil)
 
-    init(hidraw: String, bit: Int, inverted: Bool) {
+    public init(hidraw: String, bit: Int, inverted: Bool) {
         self.hidraw = hidraw
         self.bit = bit
         self.inverted = inverted
     }
 
-    var sourceID: String { "cm108:\(hidraw):\(bit)" }
+    public var sourceID: String { "cm108:\(hidraw):\(bit)" }
 
-    func read() throws -> Bool? {
+    public func read() throws -> Bool? {
         try open.withLock { device in
             if device == nil {
                 device = try CM108COR(path: hidraw, bit: try CM108InputBit(bit), inverted: inverted)
@@ -77,7 +72,7 @@ final class CM108CORReader: COReader {
         }
     }
 
-    func close() {
+    public func close() {
         open.withLock { device in
             device?.close()
             device = nil
