@@ -19,6 +19,9 @@ enum Migrations {
         migrator.registerMigration("v4-telephony") { db in
             try db.execute(sql: v4Telephony)
         }
+        migrator.registerMigration("v5-radio-signalling") { db in
+            try db.execute(sql: v5RadioSignalling)
+        }
         return migrator
     }
 
@@ -228,5 +231,49 @@ enum Migrations {
             outcome_at INTEGER NOT NULL CHECK (outcome_at >= at)
         ) STRICT;
         CREATE INDEX handoffs_call ON handoffs(call_id);
+        """
+
+    /// TETRA radio units and their signalling: the latest status of each unit (every change is
+    /// also an event), short data (status and text) received and sent, and emergencies raised
+    /// by units, which stay open until a dispatcher acknowledges them.
+    static let v5RadioSignalling = """
+        CREATE TABLE unit_statuses (
+            issi INTEGER PRIMARY KEY CHECK (issi BETWEEN 0 AND 16777215),
+            channel_id TEXT NOT NULL CHECK (length(channel_id) BETWEEN 1 AND 64),
+            status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 65535),
+            meaning TEXT,
+            at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE sds_messages (
+            id INTEGER PRIMARY KEY,
+            channel_id TEXT NOT NULL CHECK (length(channel_id) BETWEEN 1 AND 64),
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            issi INTEGER NOT NULL CHECK (issi BETWEEN 0 AND 16777215),
+            kind TEXT NOT NULL CHECK (kind IN ('status', 'text')),
+            status INTEGER CHECK (status IS NULL OR status BETWEEN 0 AND 65535),
+            text TEXT,
+            raw TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            sent_by TEXT CHECK (sent_by IS NULL OR length(sent_by) > 0),
+            CHECK ((kind = 'status') = (status IS NOT NULL)),
+            CHECK ((kind = 'text') = (text IS NOT NULL)),
+            CHECK ((direction = 'out') = (sent_by IS NOT NULL))
+        ) STRICT;
+        CREATE INDEX sds_messages_unit ON sds_messages(issi, at);
+
+        CREATE TABLE emergencies (
+            id INTEGER PRIMARY KEY,
+            channel_id TEXT NOT NULL CHECK (length(channel_id) BETWEEN 1 AND 64),
+            issi INTEGER CHECK (issi IS NULL OR issi BETWEEN 0 AND 16777215),
+            source TEXT NOT NULL CHECK (source IN ('call', 'status', 'transmission')),
+            detail TEXT,
+            raised_at INTEGER NOT NULL,
+            transmission_id INTEGER REFERENCES transmissions(id),
+            acknowledged_at INTEGER CHECK (acknowledged_at IS NULL OR acknowledged_at >= raised_at),
+            acknowledged_by TEXT CHECK (acknowledged_by IS NULL OR length(acknowledged_by) > 0),
+            CHECK ((acknowledged_at IS NULL) = (acknowledged_by IS NULL))
+        ) STRICT;
+        CREATE INDEX emergencies_open ON emergencies(channel_id) WHERE acknowledged_at IS NULL;
         """
 }
