@@ -104,12 +104,20 @@ struct CallAudio {
 }
 
 extension Switchboard {
-    /// A call's audio ended (``CallAudio/finish(logger:)``): its last text and its recording.
-    func callAudioEnded(_ callID: Int64, messages: [CallTextReceiver.Message], recording: TransmissionRecording?) async {
-        await textReceived(callID, messages)
-        if let recording {
-            await recordingFinished(callID, path: recording.path.string, sha256: recording.sha256)
+    /// A call is over on its line: the last text and the recording of its audio (what
+    /// ``CallAudio/finish(logger:)`` returned; nil when it was never answered) are stored, and
+    /// the end is reported when the line, not a dispatcher, ended it.
+    func callEndedOnLine(
+        _ callID: Int64, audio: (messages: [CallTextReceiver.Message], recording: TransmissionRecording?)?,
+        endedBy input: CallStateMachine.Input?, detail: String?
+    ) async {
+        if let audio {
+            await textReceived(callID, audio.messages)
+            if let recording = audio.recording {
+                await recordingFinished(callID, path: recording.path.string, sha256: recording.sha256)
+            }
         }
+        if let input { await lineReported(callID, input, detail: detail) }
     }
 
     /// Messages decoded from a call's audio, stored in order.

@@ -198,12 +198,12 @@ public actor VoiceLine: TelephoneLine {
     /// `endedBy` reports the end to the switchboard when the line (not a dispatcher) ended it.
     private func finishCall(endedBy input: CallStateMachine.Input?, detail: String?) async {
         guard let callID else { return }
-        if var audio {
-            self.audio = nil
-            let (messages, recording) = audio.finish(logger: logger)
-            await switchboard.callAudioEnded(callID, messages: messages, recording: recording)
+        let ended = audio.map { audio in
+            var audio = audio
+            return audio.finish(logger: logger)
         }
-        if let input { await switchboard.lineReported(callID, input, detail: detail) }
+        audio = nil
+        await switchboard.callEndedOnLine(callID, audio: ended, endedBy: input, detail: detail)
         self.callID = nil
     }
 }
