@@ -77,6 +77,12 @@ struct CallAudio {
         }
     }
 
+    /// Finishes `audio`, if a call's audio is running, and clears it.
+    static func end(_ audio: inout CallAudio?, logger: Logger) -> (messages: [CallTextReceiver.Message], recording: TransmissionRecording?)? {
+        defer { audio = nil }
+        return audio?.finish(logger: logger)
+    }
+
     /// `text` as tones on `medium` at `sampleRate`: TTY (US or ITA2 figures) or V.21 on the
     /// answering channel; and what went out, as it is to be stored.
     static func replyTones(_ text: String, medium: TextMedium, sampleRate: Int, ita2: Bool) throws(LineError) -> (samples: [Int16], sent: SentText) {

@@ -284,11 +284,7 @@ public actor SoundCardLine: TelephoneLine {
     /// The call is over on the line: flush text, close the recording, forget the call.
     private func finishCall(endedBy input: CallStateMachine.Input?, detail: String?) async {
         guard let callID else { return }
-        let ended = audio.map { audio in
-            var audio = audio
-            return audio.finish(logger: logger)
-        }
-        audio = nil
+        let ended = CallAudio.end(&audio, logger: logger)
         await switchboard.callEndedOnLine(callID, audio: ended, endedBy: input, detail: detail)
         self.callID = nil
         answered = false

@@ -198,11 +198,7 @@ public actor VoiceLine: TelephoneLine {
     /// `endedBy` reports the end to the switchboard when the line (not a dispatcher) ended it.
     private func finishCall(endedBy input: CallStateMachine.Input?, detail: String?) async {
         guard let callID else { return }
-        let ended = audio.map { audio in
-            var audio = audio
-            return audio.finish(logger: logger)
-        }
-        audio = nil
+        let ended = CallAudio.end(&audio, logger: logger)
         await switchboard.callEndedOnLine(callID, audio: ended, endedBy: input, detail: detail)
         self.callID = nil
     }
