@@ -34,6 +34,9 @@ public struct ControlCommand: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let transfer = ControlCommand(rawValue: "transfer")
     public static let text = ControlCommand(rawValue: "text")
     public static let callsAttach = ControlCommand(rawValue: "calls.attach")
+    public static let units = ControlCommand(rawValue: "units")
+    public static let emergencies = ControlCommand(rawValue: "emergencies")
+    public static let ack = ControlCommand(rawValue: "ack")
     public static let reload = ControlCommand(rawValue: "reload")
 }
 
@@ -173,6 +176,14 @@ public struct ControlCommandTable: Sendable {
         ControlCommandSpec(
             CallAttachArguments.self, minimumRole: .dispatcher,
             summary: "link a call and its messages to an incident (or none)", wrap: { .callsAttach($0) }),
+        ControlCommandSpec(
+            UnitsArguments.self, minimumRole: .engineer, summary: "radio units and their latest status",
+            wrap: { _ in .units }),
+        ControlCommandSpec(
+            EmergenciesArguments.self, minimumRole: .engineer, summary: "emergencies raised by units and not yet acknowledged",
+            wrap: { _ in .emergencies }),
+        ControlCommandSpec(
+            AckArguments.self, minimumRole: .dispatcher, summary: "acknowledge a unit's emergency", wrap: { .ack($0) }),
         ControlCommandSpec(
             ReloadArguments.self, minimumRole: .admin, summary: "reload the configuration file",
             wrap: { _ in .reload }),

@@ -32,6 +32,9 @@ public struct ControlRequest: Sendable, Hashable {
         case transfer(TransferArguments)
         case text(TextArguments)
         case callsAttach(CallAttachArguments)
+        case units
+        case emergencies
+        case ack(AckArguments)
         case reload
     }
 

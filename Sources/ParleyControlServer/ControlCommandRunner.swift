@@ -209,6 +209,8 @@ struct ControlCommandRunner: Sendable {
             return try await runRadio(request.arguments, on: context, reply: reply)
         case .lines, .calls, .answer, .hold, .hangup, .transfer, .text, .callsAttach:
             return try await runTelephony(request.arguments, on: context, reply: reply)
+        case .units, .emergencies, .ack:
+            return try await runSignalling(request.arguments, on: context, reply: reply)
         case .reload:
             let message: String
             do {

@@ -81,3 +81,20 @@ extension ControlError {
         return .internal("\(error)")
     }
 }
+
+extension UnitResult {
+    init(_ record: UnitStatusRecord) {
+        self.init(
+            issi: record.issi, channel: record.channelID, status: record.status, meaning: record.meaning,
+            at: Timestamp.iso8601(millis: record.at))
+    }
+}
+
+extension EmergencyResult {
+    init(_ record: EmergencyRecord) {
+        self.init(
+            id: record.id, channel: record.channelID, issi: record.issi, source: record.source.rawValue, detail: record.detail,
+            raisedAt: Timestamp.iso8601(millis: record.raisedAt), transmission: record.transmissionID,
+            acknowledgedAt: record.acknowledgedAt.map { Timestamp.iso8601(millis: $0) }, acknowledgedBy: record.acknowledgedBy)
+    }
+}

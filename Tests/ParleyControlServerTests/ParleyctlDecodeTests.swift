@@ -346,11 +346,6 @@ extension Array where Element: Equatable {
 }
 
 extension JSONValue {
-    fileprivate var arrayValue: [JSONValue]? {
-        if case .array(let values) = self { return values }
-        return nil
-    }
-
     /// The elements of an array of integers.
     fileprivate var integers: [Int64]? {
         guard case .array(let values) = self else { return nil }

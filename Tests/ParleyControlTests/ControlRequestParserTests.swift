@@ -47,6 +47,9 @@ struct ControlRequestParserTests {
         (#"{"v":1,"cmd":"incidents.close","args":{"incident":"3","category":"Crime"}}"#,
             .incidentsClose(IncidentCloseArguments(incident: "3", category: "Crime"))),
         (#"{"v":1,"cmd":"reload"}"#, .reload),
+        (#"{"v":1,"cmd":"units"}"#, .units),
+        (#"{"v":1,"cmd":"emergencies","args":{}}"#, .emergencies),
+        (#"{"v":1,"cmd":"ack","args":{"emergency":4}}"#, .ack(AckArguments(emergency: 4))),
     ]
 
     @Test(arguments: valid)
@@ -88,6 +91,9 @@ struct ControlRequestParserTests {
         (#"{"v":1,"id":1,"cmd":"incidents.assess","args":{"incident":"3"}}"#, .badArguments, "at least one of threat"),
         (#"{"v":1,"id":1,"cmd":"incidents.show","args":{"incident":true}}"#, .badArguments, "incident id (integer) or reference"),
         (#"{"v":1,"id":1,"cmd":"incidents.list","args":{"open_only":"yes"}}"#, .badArguments, "true or false"),
+        (#"{"v":1,"id":1,"cmd":"ack","args":{}}"#, .badArguments, "needs argument 'emergency'"),
+        (#"{"v":1,"id":1,"cmd":"ack","args":{"emergency":-1}}"#, .badArguments, "an integer from 1"),
+        (#"{"v":1,"id":1,"cmd":"units","args":{"issi":5}}"#, .badArguments, "issi"),
     ]
 
     @Test(arguments: invalid)
@@ -129,6 +135,7 @@ struct ControlRequestParserTests {
             incident: "1",
             assessment: ThriveAssessment(threat: "t", harm: "h", risk: "r", investigation: "i", vulnerability: "v", engagement: "e")),
         IncidentCategoriseArguments(incident: "1", category: "c"), IncidentCloseArguments(incident: "1", category: "c"),
+        UnitsArguments(), EmergenciesArguments(), AckArguments(emergency: 12),
     ]
 
     @Test func whatAClientWritesTheParserReadsBackUnchanged() throws {
@@ -151,10 +158,11 @@ struct ControlRequestParserTests {
         let table = ControlCommandTable.v1
         #expect(table.commands(allowedFor: .engineer).map(\.rawValue) == [
             "hello", "status", "tail", "events", "audit", "verify", "incidents.list", "incidents.show", "channels", "recall",
-            "lines", "calls",
+            "lines", "calls", "units", "emergencies",
         ])
-        #expect(table.commands(allowedFor: .dispatcher).count == 28)
-        #expect(table.commands(allowedFor: .admin).count == 29)
+        #expect(table.commands(allowedFor: .dispatcher).count == 31)
+        #expect(table.commands(allowedFor: .dispatcher).contains(.ack))
+        #expect(table.commands(allowedFor: .admin).count == 32)
         #expect(table["tail"]?.stream == .event)
         #expect(table["verify"]?.stream == .progress)
     }

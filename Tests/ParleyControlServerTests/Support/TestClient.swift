@@ -148,5 +148,9 @@ extension JSONValue {
     }
 
     var errorCode: String? { at("error", "code")?.stringValue }
+    var arrayValue: [JSONValue]? {
+        if case .array(let values) = self { return values }
+        return nil
+    }
     var isOK: Bool { self["ok"] == .bool(true) }
 }
