@@ -1,45 +1,49 @@
 /// A fuzzing entry point for the TETRA PEI driver: arbitrary bytes from a terminal must never
 /// trap or stall it, whatever it is doing when they arrive.
 public enum PEIFuzz {
-    /// Feeds `bytes` to the SDS decoders (as hex and as octets), to the identity parser, and to
-    /// a ``PEIStateMachine`` brought into each of its phases — cold, initialising, idle, keyed on
-    /// a connected call, receiving a transmission, mid-send — whole and in two pieces, with key,
-    /// unkey and send requests chosen by the input and time passing across every timeout.
+    /// The first byte chooses the phase the ``PEIStateMachine`` is brought into (cold,
+    /// initialising, idle, keyed on a connected call, receiving a transmission, mid-send) and
+    /// where the rest is split in two; the rest goes to the SDS decoders (as hex and as octets),
+    /// the identity parser and the machine — in two pieces, with key, unkey and send requests
+    /// chosen by the input and time passing across every timeout. One phase per input keeps an
+    /// execution light (thousands a second); the fuzzer reaches every phase through the first
+    /// byte.
     public static func fuzzOne(_ bytes: [UInt8]) {
-        let text = String(decoding: bytes, as: UTF8.self)
+        guard let selector = bytes.first else { return }
+        let body = Array(bytes.dropFirst())
+        let text = String(decoding: body, as: UTF8.self)
         for service in [SDSPDU.statusService, SDSPDU.sdsType4Service] {
-            _ = try? SDSPDU.decode(aiService: service, bits: bytes.count * 4, hex: text)
+            _ = try? SDSPDU.decode(aiService: service, bits: body.count * 4, hex: text)
         }
-        _ = try? SDSPDU.decodeType4(bytes)
-        _ = try? SDSPDU.text(text, reference: bytes.first ?? 0)
+        _ = try? SDSPDU.decodeType4(body)
         _ = TETRAIdentity(field: text)
 
-        for phase in Phase.allCases {
-            for split in [bytes.count, bytes.count / 2] {
-                var driven = phase.machine()
-                driven.feed(Array(bytes[..<split]))
-                driven.feed(Array(bytes[split...]))
-                for byte in bytes.prefix(8) {
-                    switch byte % 5 {
-                    case 0: driven.apply { $0.key(priority: PEITransmitPriority(rawValue: Int(byte) % 4) ?? .low, at: $1) }
-                    case 1: driven.apply { $0.unkey(force: byte & 0x80 != 0, at: $1) }
-                    case 2: driven.apply { $0.sendText(text, to: UInt32(byte) * 1000, requestID: 1, at: $1) }
-                    case 3: driven.apply { $0.sendStatus(UInt16(byte) << 8, to: 1234, requestID: 2, at: $1) }
-                    default: driven.tick(seconds: Int(byte % 40))
-                    }
-                    driven.feed("\r\nOK\r\n")
-                }
-                driven.tick(seconds: 3600)
-                driven.feed(bytes)
-                driven.apply { $0.portLost("fuzz", at: $1) }
-                driven.feed(bytes)
+        var driven = prototypes[Int(selector) % prototypes.count]
+        let split = body.count * Int(selector >> 4) / 16
+        driven.feed(Array(body[..<split]))
+        driven.feed(Array(body[split...]))
+        for byte in body.prefix(6) {
+            switch byte % 5 {
+            case 0: driven.apply { $0.key(priority: PEITransmitPriority(rawValue: Int(byte) % 4) ?? .low, at: $1) }
+            case 1: driven.apply { $0.unkey(force: byte & 0x80 != 0, at: $1) }
+            case 2: driven.apply { $0.sendText(String(text.prefix(300)), to: UInt32(byte) * 1000, requestID: 1, at: $1) }
+            case 3: driven.apply { $0.sendStatus(UInt16(byte) << 8, to: 1234, requestID: 2, at: $1) }
+            default: driven.tick(seconds: Int(byte % 40))
             }
+            driven.feed(Array("\r\nOK\r\n".utf8))
         }
+        driven.tick(seconds: 3600)
+        driven.feed(body)
+        driven.apply { $0.portLost("fuzz", at: $1) }
+        driven.feed(body)
     }
+
+    /// A machine in each phase, built once (the machine is a value: each input gets a copy).
+    static let prototypes: [Driven] = Phase.allCases.map { $0.machine() }
 
     /// A machine on a made-up timeline; checks the machine's promise that PTT is never left
     /// keyed without being reported, by looking at its state after every step.
-    struct Driven {
+    struct Driven: Sendable {
         var machine: PEIStateMachine<FuzzInstant>
         var clock = FuzzInstant(seconds: 0)
 
@@ -63,7 +67,7 @@ public enum PEIFuzz {
         }
     }
 
-    enum Phase: CaseIterable {
+    enum Phase: CaseIterable, Sendable {
         case offline, initialising, idle, keyed, receiving, sending
 
         func machine() -> Driven {
@@ -72,11 +76,13 @@ public enum PEIFuzz {
             if self == .offline { return driven }
             driven.apply { $0.portOpened(at: $1) }
             if self == .initialising { return driven }
-            driven.feed("\r\nOK\r\n\r\nOK\r\n")
+            driven.feed("\r\nOK\r\n")
+            driven.feed("\r\nOK\r\n")
             switch self {
             case .keyed:
                 driven.apply { $0.key(priority: .high, at: $1) }
-                driven.feed("\r\nOK\r\n\r\nOK\r\n\r\n+CTCC: 3,1,1,0,0,1,1\r\n\r\n+CTXG: 3,0,0,0\r\n")
+                driven.feed("\r\nOK\r\n")
+                driven.feed("\r\nOK\r\n\r\n+CTCC: 3,1,1,0,0,1,1\r\n\r\n+CTXG: 3,0,0,0\r\n")
             case .receiving:
                 driven.feed("\r\n+CTICN: 4,0,0,0,2001,1,1,0,1,1,0,1001,15\r\n\r\n+CTXG: 4,3,0,0,0,2001\r\n")
             case .sending:
