@@ -461,6 +461,39 @@ struct PEIBadInputTests {
         #expect(!pei.machine.isKeyed)
     }
 
+    @Test func aLongTranscriptGivesTheSameWritesAndEventsWholeAndOneByteAtATime() {
+        func play(_ feeding: Feeding) -> (writes: [String], events: [PEIEvent]) {
+            var pei = PEIHarness(feeding)
+            pei.setUp()
+            var writes: [String] = []
+            var events: [PEIEvent] = []
+            func take() {
+                writes += pei.takeWrites()
+                events += pei.takeEvents()
+            }
+            pei.terminal("\r\n+CTICN: 1,0,0,0,2001,1,1,0,1,1,0,1001,15\r\n\r\n+CTXG: 1,3,0,0,0,2001\r\n\u{FF}\r\n+CDTXC: 1,0\r\n")
+            pei.key(.emergency)
+            take()
+            pei.terminal("\r\nOK\r\n\r\n+CTXG: 1,0,0,0\r\n\r\n+CREG: 5\r\n")
+            pei.unkey()
+            take()
+            pei.terminal("\r\nOK\r\n\r\n+CTSDSR: 13,2004,0,1001,0,16\r\n0000\r\n\r\n+CTSDSR: 12,2005,0,1001,0,48\r\n82042A014869\r\n")
+            take()
+            pei.terminal("\r\nOK\r\n")
+            take()
+            pei.terminal("\r\n+CMGS: 1\r\n\r\nOK\r\n\r\n+CTCR: 1,1\r\n" + String(repeating: "9", count: 1500) + "\r\n")
+            pei.advance(seconds: 40)
+            take()
+            return (writes, events)
+        }
+        let whole = play(.allAtOnce)
+        let dripped = play(.oneByteAtATime)
+        #expect(whole.writes == dripped.writes)
+        #expect(whole.events == dripped.events)
+        #expect(whole.events.count >= 10)
+        #expect(whole.writes.contains("AT+CMGS=2005,32\r8210002A^Z"))
+    }
+
     @Test func theFuzzEntryPointSurvivesItsSeeds() {
         for seed in ["", "\r\n+CTXG: 1,3,0,0,0,2001\r\n", "+CTSDSR: 12,1,0,2,0,2047\r\n82", "\u{FF}\u{00}OK\r"] {
             PEIFuzz.fuzzOne(Array(seed.utf8))

@@ -1,11 +1,6 @@
 /// Classifying what the terminal says: unsolicited results, parts of the response to the
 /// command in flight, its final result, and everything that is none of these.
 extension PEIStateMachine {
-    /// The unsolicited results the driver knows, so that anything else is counted as unknown.
-    static var unsolicited: Set<String> {
-        ["+CTXG", "+CDTXC", "+CTICN", "+CTCC", "+CTCR", "+CTOCP", "+CTXI", "+CTXW", "+CTSDSR", "+CTGS", "+CMGS"]
-    }
-
     mutating func handle(_ response: ATResponse, at now: Instant) -> [PEIAction] {
         var actions: [PEIAction] = []
         if let header = pendingShortData {
@@ -18,7 +13,7 @@ extension PEIStateMachine {
         switch response {
         case .echo:
             return actions  // before ATE0 took effect (or after ATZ)
-        case .prefixed(let name, let value) where Self.unsolicited.contains(name):
+        case .prefixed(let name, let value) where PEIResults.unsolicited.contains(name):
             if name == "+CMGS", case .sendShortData = outstanding?.command { return actions }
             return actions + unsolicited(name, value, line: response.description, at: now)
         case .prompt:
@@ -96,6 +91,14 @@ extension PEIStateMachine {
               let value = Int(field), range.contains(value) else { return nil }
         return value
     }
+}
+
+/// The unsolicited results the driver knows, so that anything else is counted as unknown.
+/// (Outside the generic machine: a generic type cannot hold a static stored property.)
+enum PEIResults {
+    static let unsolicited: Set<String> = [
+        "+CTXG", "+CDTXC", "+CTICN", "+CTCC", "+CTCR", "+CTOCP", "+CTXI", "+CTXW", "+CTSDSR", "+CTGS", "+CMGS",
+    ]
 }
 
 extension UInt8 {
