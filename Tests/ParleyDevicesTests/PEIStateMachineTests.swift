@@ -238,6 +238,39 @@ struct PEIPTTTests {
         ])
     }
 
+    @Test func aGrantBeforeTheCallIsReportedConnectedNamesTheCall() {
+        var pei = PEIHarness(.allAtOnce)
+        pei.setUp()
+        pei.key()
+        pei.terminal("\r\nOK\r\n")
+        pei.terminal("\r\nOK\r\n\r\n+CTXG: 8,0,0,0\r\n")
+        #expect(pei.takeEvents() == [.transmitGranted(callInstance: 8)])
+        pei.advance(seconds: 10)
+        #expect(pei.takeEvents().isEmpty, "no call set-up timeout once the call is granted")
+        pei.terminal("\r\n+CTCC: 8,1,1,0,0,1,1\r\n")
+        pei.unkey()
+        #expect(pei.takeWrites().last == "AT+CUTXC=8\r")
+    }
+
+    @Test func configurationMistakesNameTheirKey() {
+        #expect(throws: Never.self) { try PEIConfiguration(channelID: "t", gssi: 1001).validate() }
+        let mistakes: [(PEIConfiguration, String)] = [
+            (PEIConfiguration(channelID: "t", gssi: 16_777_216), "gssi"),
+            (PEIConfiguration(channelID: "t", gssi: 1, initialisation: ["ATZ", "CTSP=1"]), "init"),
+            (PEIConfiguration(channelID: "t", gssi: 1, initialisation: ["ATZ\rATD1"]), "init"),
+            (PEIConfiguration(channelID: "t", gssi: 1, responseTimeout: .zero), "response-timeout"),
+            (PEIConfiguration(channelID: "t", gssi: 1, maxLineBytes: 10), "max-line-bytes"),
+        ]
+        for (configuration, key) in mistakes {
+            do {
+                try configuration.validate()
+                Issue.record("\(key) accepted")
+            } catch {
+                #expect(error.configurationKey == key)
+            }
+        }
+    }
+
     @Test func aLateGrantWithNobodyHoldingPTTIsStoppedAtOnce() {
         var pei = PEIHarness(.allAtOnce)
         pei.setUp()

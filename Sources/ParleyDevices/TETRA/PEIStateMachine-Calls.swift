@@ -103,7 +103,14 @@ extension PEIStateMachine {
             }
             talker = identity
         }
-        if call == nil { call = GroupCall(instance: instance, priority: 0) }
+        if call == nil {
+            call = GroupCall(instance: instance, priority: 0)
+        } else if var current = call, current.instance == nil {
+            // Some terminals grant before they report the call connected: this is our call.
+            current.instance = instance
+            current.setupDeadline = nil
+            call = current
+        }
         switch grant {
         case 0:  // granted to us
             if keyRequested { return [.emit(.transmitGranted(callInstance: instance))] }
