@@ -36,6 +36,9 @@ let package = Package(
         fuzzTarget("fuzz-at", uses: ["ParleyDevices"]),
         // SMSPDUFuzz.fuzzOne: SMS PDU decoding, reassembly and the GSM modem state machine.
         fuzzTarget("fuzz-sms", uses: ["ParleyDevices"]),
+        // PEIFuzz.fuzzOne: the TETRA PEI state machine (phase chosen by the first byte) and the
+        // SDS decoders: must report bad input, never trap or leave PTT held on a dead terminal.
+        fuzzTarget("fuzz-pei", uses: ["ParleyDevices"]),
         // CallerIDFuzz.fuzzOne: caller-ID frames and the FSK decoder.
         fuzzTarget("fuzz-callerid", uses: ["ParleyDSP"]),
     ]

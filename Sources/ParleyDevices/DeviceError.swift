@@ -9,6 +9,7 @@ public struct DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
         case shortWrite(path: String, written: Int, expected: Int)
         case closed(path: String)
         case invalidConfiguration(key: String, problem: String)
+        case invalidState(path: String, problem: String)
         case rigctldConnectFailed(endpoint: String, Errno)
         case rigctldTimedOut(command: String, endpoint: String, timeout: Duration)
         case rigctldRefused(command: String, endpoint: String, code: Int)
@@ -34,6 +35,11 @@ public struct DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A configuration value is out of range; `key` names it as in the config file (`ptt.gpio`).
     public static func invalidConfiguration(key: String, _ problem: String) -> DeviceError {
         DeviceError(.invalidConfiguration(key: key, problem: problem))
+    }
+    /// The device cannot do this now (a TETRA terminal not yet initialised or not answering);
+    /// `problem` says why and what happens next.
+    public static func invalidState(path: String, _ problem: String) -> DeviceError {
+        DeviceError(.invalidState(path: path, problem: problem))
     }
     static func rigctldConnectFailed(endpoint: String, errno: Errno) -> DeviceError {
         DeviceError(.rigctldConnectFailed(endpoint: endpoint, errno))
@@ -90,6 +96,8 @@ public struct DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(path) is closed — this is a bug in the caller; the channel must reopen the device"
         case .invalidConfiguration(let key, let problem):
             return "\(key): \(problem)"
+        case .invalidState(let path, let problem):
+            return "\(path): \(problem)"
         case .rigctldConnectFailed(let endpoint, let errno):
             return "cannot connect to rigctld at \(endpoint): \(errno) — check rigctld is running "
                 + "(`rigctld -m MODEL -r DEVICE -t PORT`) and the host/port in the config"

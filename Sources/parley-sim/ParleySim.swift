@@ -11,7 +11,7 @@ struct ParleySim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley-sim",
         abstract: "Plays the far end of Parley's devices, for demos and end-to-end tests without hardware.",
-        subcommands: [RadioCommand.self, VoiceModemCommand.self, GSMModemCommand.self]
+        subcommands: [RadioCommand.self, VoiceModemCommand.self, GSMModemCommand.self, TETRACommand.self]
     )
 }
 

@@ -37,6 +37,14 @@ public struct ATDeviceError: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { code.map { "\($0) (\(name))" } ?? name }
 
+    /// The same error named as a TETRA terminal means it: PEI `+CME ERROR` codes follow
+    /// EN 300 392-5, which agrees with 3GPP only for some codes (34 is "parameter out of range"
+    /// there, "unknown" nowhere).
+    public var inTETRATerms: ATDeviceError {
+        guard family == .equipment, let code else { return self }
+        return ATDeviceError(family: family, code: code, name: Self.peiEquipmentNames[code] ?? "unknown error \(code)")
+    }
+
     /// 3GPP TS 27.007 §9.2.1.
     static let equipmentNames: [Int: String] = [
         0: "phone failure", 1: "no connection to phone", 2: "phone-adaptor link reserved",
@@ -47,6 +55,24 @@ public struct ATDeviceError: Sendable, Hashable, CustomStringConvertible {
         23: "memory failure", 24: "text string too long", 25: "invalid characters in text string",
         26: "dial string too long", 27: "invalid characters in dial string", 30: "no network service",
         31: "network timeout", 32: "network not allowed - emergency calls only", 100: "unknown",
+    ]
+
+    /// ETSI EN 300 392-5 (PEI), `+CME ERROR` values.
+    static let peiEquipmentNames: [Int: String] = [
+        0: "unable to send the data over the air interface", 1: "no reliable communication with the TE",
+        2: "PEI link already in use", 3: "operation not allowed in the current state", 4: "operation not supported",
+        5: "PIN required", 10: "SIM not inserted", 11: "SIM PIN1 required", 12: "SIM PUK1 required",
+        13: "SIM failure", 14: "SIM not ready", 15: "SIM not recognised", 16: "incorrect PIN",
+        17: "SIM PIN2 required", 18: "SIM PUK2 required", 20: "message stack full", 21: "message index does not exist",
+        22: "no message at that index", 23: "message stack failure", 24: "status text too long",
+        25: "invalid characters in status text", 26: "dial string longer than 25 digits",
+        27: "invalid characters in dial string", 30: "out of service", 31: "no layer 2 acknowledgement from the SwMI",
+        32: "user data decoding failed", 33: "parameter of the wrong type", 34: "parameter out of range",
+        35: "syntax error", 36: "user data received without AT+CMGS", 37: "AT+CMGS timed out waiting for user data",
+        38: "protocol identifier already registered", 39: "SDS-TL registration table full",
+        40: "not supported in direct mode (DMO)", 41: "terminal is in transmit-inhibit mode",
+        42: "terminal busy with other signalling", 43: "not supported in trunked mode (V+D)",
+        44: "unknown parameter handling supported",
     ]
 
     /// Codes 0–127 are network causes (3GPP TS 24.011 Annex E-2), 128–255 TP-FCS values

@@ -6,7 +6,7 @@ public enum PTTType: String, Sendable, Hashable, CaseIterable {
     case cm108
     /// hamlib's `rigctld` over TCP (``RigctldPTT``).
     case rigctld
-    /// TETRA PEI (later).
+    /// A TETRA terminal over its PEI (``TetraPEIPTT``).
     case tetraPEI = "tetra-pei"
 }
 
