@@ -28,13 +28,17 @@ extension ParleyConfiguration {
         /// `keying.emergency_marker_seconds`: while an emergency keying holds the channel, a
         /// marker tone is sent this often (0 disables; 1…600). Default 10.
         public var emergencyMarkerInterval: Duration?
+        /// `tetra:` — a TETRA terminal on PEI that keys the channel (a group call), opens its
+        /// squelch with the talker's ISSI, and reports unit statuses, text and emergencies.
+        /// With it, `ptt` is not given and the squelch needs no source of its own.
+        public var tetra: TETRA?
 
         public init(
             id: String, name: String? = nil, capture: Capture, playback: AudioEndpoint? = nil,
             transmitAudio: AudioEndpoint? = nil, dispatcherAudio: AudioEndpoint? = nil, squelch: Squelch = Squelch(),
             preRoll: Duration = .milliseconds(300),
             ptt: PTT? = nil, keying: FloorControlConfiguration = FloorControlConfiguration(),
-            emergencyMarkerInterval: Duration? = .seconds(10)
+            emergencyMarkerInterval: Duration? = .seconds(10), tetra: TETRA? = nil
         ) {
             self.id = id
             self.name = name ?? id
@@ -47,6 +51,45 @@ extension ParleyConfiguration {
             self.ptt = ptt
             self.keying = keying
             self.emergencyMarkerInterval = emergencyMarkerInterval
+            self.tetra = tetra
+        }
+
+        /// Whether the channel can transmit: a PTT, or a TETRA terminal.
+        public var hasTransmitter: Bool { ptt != nil || tetra != nil }
+    }
+
+    /// `tetra:` — a channel's TETRA terminal (ETSI EN 300 392-5 PEI on a serial port).
+    public struct TETRA: Sendable, Equatable {
+        /// `device`: the terminal's PEI serial port. A relative path is inside the state
+        /// directory (the simulator's pty). Required.
+        public var device: String
+        /// `baud`: 1200…115200. Default 38400.
+        public var baudRate: Int
+        /// `gssi`: the talkgroup the channel works (its group SSI, 1…16777215). Required.
+        public var gssi: Int
+        /// `init`: the set-up commands, in order. Default: `ATZ`, `ATE0`, `AT+CMEE=1`,
+        /// `AT+CTOM=0`, the SDS service profiles, `AT+CTGS=1,<gssi>`.
+        public var initialisation: [String]?
+        /// `emergency_statuses`: status values that raise an emergency. Default `[0]`.
+        public var emergencyStatuses: [Int]
+        /// `statuses`: what this force's status values mean (`[{ value: 32770, meaning: at scene }]`),
+        /// shown by `parleyctl units` and stored with each change. Default none.
+        public var statuses: [Int: String]
+        /// `response_timeout_seconds`: a command unanswered this long re-initialises the
+        /// terminal (1…120). Default 5.
+        public var responseTimeout: Duration
+
+        public init(
+            device: String, baudRate: Int = 38400, gssi: Int, initialisation: [String]? = nil, emergencyStatuses: [Int] = [0],
+            statuses: [Int: String] = [:], responseTimeout: Duration = .seconds(5)
+        ) {
+            self.device = device
+            self.baudRate = baudRate
+            self.gssi = gssi
+            self.initialisation = initialisation
+            self.emergencyStatuses = emergencyStatuses
+            self.statuses = statuses
+            self.responseTimeout = responseTimeout
         }
     }
 

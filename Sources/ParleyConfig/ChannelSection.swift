@@ -34,7 +34,7 @@ extension ConfigValue {
         let playback = try entry.optional("playback", default: nil, endpoint(sameRateAsCapture: false))
         let transmitAudio = try entry.optional("transmit_audio", default: nil, endpoint(sameRateAsCapture: true))
         let dispatcherAudio = try entry.optional("dispatcher_audio", default: nil, endpoint(sameRateAsCapture: true))
-        let squelch = try entry.optional("squelch", default: ParleyConfiguration.Squelch()) { try $0.squelch() }
+        var squelch = try entry.optional("squelch", default: ParleyConfiguration.Squelch()) { try $0.squelch() }
         let preRoll = try entry.optional("recording", default: Duration.milliseconds(300)) { value in
             let mapping = try value.mapping()
             let preRoll = try mapping.optional("pre_roll_ms", default: Duration.milliseconds(300)) { try $0.milliseconds(in: 0...2000) }
@@ -42,6 +42,13 @@ extension ConfigValue {
             return preRoll
         }
         let ptt = try entry.optional("ptt", default: nil) { try $0.ptt() }
+        let tetra = try entry.optional("tetra", default: ParleyConfiguration.TETRA?.none) { try $0.tetra() }
+        if tetra != nil, let given = entry.present(["ptt"]).first {
+            throw given.errorAtKey(.invalidValue, "a channel with a TETRA terminal is keyed through it",
+                                   hint: "remove ptt: here, or remove tetra: to key another transmitter")
+        }
+        // The terminal's transmission grants open the squelch; VOX only when asked for.
+        if tetra != nil, entry.present(["squelch"]).isEmpty { squelch.sources = [] }
         let keying = try entry.optional("keying", default: (FloorControlConfiguration(), Duration?.some(.seconds(10)))) { try $0.keying() }
         var floor = keying.0
         if let ptt {
@@ -53,7 +60,57 @@ extension ConfigValue {
         return ParleyConfiguration.Channel(
             id: id, name: name, capture: capture, playback: playback, transmitAudio: transmitAudio,
             dispatcherAudio: dispatcherAudio, squelch: squelch,
-            preRoll: preRoll, ptt: ptt?.ptt, keying: floor, emergencyMarkerInterval: keying.1)
+            preRoll: preRoll, ptt: ptt?.ptt, keying: floor, emergencyMarkerInterval: keying.1, tetra: tetra)
+    }
+
+    /// `tetra:` — `device`, `baud`, `gssi`, `init`, `emergency_statuses`, `statuses`,
+    /// `response_timeout_seconds`.
+    func tetra() throws -> ParleyConfiguration.TETRA {
+        let mapping = try mapping()
+        let device = try mapping.required("device", example: "/dev/ttyUSB0") { try $0.path(example: "/dev/ttyUSB0") }
+        let baud = try mapping.optional("baud", default: 38400) { value in
+            let rate = try value.int(in: 1...4_000_000)
+            guard ParleyConfiguration.supportedBaudRates.contains(rate) else {
+                throw value.error(.invalidValue, "\(rate) bit/s is not a supported serial speed",
+                                  hint: "use one of \(ParleyConfiguration.supportedBaudRates.map(String.init).joined(separator: ", "))")
+            }
+            return rate
+        }
+        let gssi = try mapping.required("gssi", example: "1001") { try $0.int(in: 1...16_777_215) }
+        let commands = try mapping.optional("init", default: [String]?.none) { value -> [String]? in
+            try value.list(example: "[ATZ, ATE0, \"AT+CTGS=1,1001\"]").map { item in
+                let command = try item.string(example: "ATZ")
+                guard command.uppercased().hasPrefix("AT"), command.utf8.count <= 200,
+                      command.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F })
+                else {
+                    throw item.error(.invalidValue, "'\(ConfigValue.shorten(command))' is not an AT command",
+                                     hint: "each entry is one command starting with AT, printable ASCII, e.g. \"AT+CTGS=1,1001\"")
+                }
+                return command
+            }
+        }
+        let emergency = try mapping.optional("emergency_statuses", default: [0]) { value in
+            try value.list(example: "[0]").map { try $0.int(in: 0...65535) }
+        }
+        let statuses = try mapping.optional("statuses", default: [Int: String]()) { value in
+            var meanings: [Int: String] = [:]
+            for item in try value.list(example: "[{ value: 32770, meaning: at scene }]") {
+                let entry = try item.mapping()
+                let status = try entry.required("value", example: "32770") { try $0.int(in: 0...65535) }
+                let meaning = try entry.required("meaning", example: "at scene") { try $0.string(example: "at scene") }
+                try entry.finish()
+                if meanings[status] != nil {
+                    throw item.error(.invalidValue, "status \(status) is listed twice", hint: "give each status value one meaning")
+                }
+                meanings[status] = meaning
+            }
+            return meanings
+        }
+        let timeout = try mapping.optional("response_timeout_seconds", default: Duration.seconds(5)) { try $0.seconds(in: 1...120) }
+        try mapping.finish()
+        return ParleyConfiguration.TETRA(
+            device: device, baudRate: baud, gssi: gssi, initialisation: commands, emergencyStatuses: emergency, statuses: statuses,
+            responseTimeout: timeout)
     }
 
     /// `capture:` — `device` or `raw_file`, and `rate`.

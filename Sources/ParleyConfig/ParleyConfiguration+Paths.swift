@@ -83,6 +83,7 @@ extension ParleyConfiguration.Channel {
         resolved.dispatcherAudio?.source = (dispatcherAudio?.source ?? .device("")).resolving(base: base)
         resolved.squelch.sources = squelch.sources.map { $0.resolving(base: base) }
         resolved.ptt = ptt?.resolving(base: base)
+        resolved.tetra?.device = ParleyConfiguration.absolute(tetra?.device ?? "", base: base)
         return resolved
     }
 }

@@ -16,6 +16,12 @@ enum ReceiverInput: Sendable {
     case cor(SquelchSourceID, active: Bool)
     /// A COR source failed (`reason`) or recovered (nil).
     case corHealth(SquelchSourceID, failure: String?)
+    /// Who is talking (a TETRA talker's ISSI, an ANI id): stored with the transmission in
+    /// progress, or the next one to open.
+    case talker(String)
+    /// A unit raised an emergency: stored (open until acknowledged) with the transmission in
+    /// progress, which is flagged emergency — or the one opening within two seconds.
+    case emergency(issi: Int64?, source: EmergencyRecord.Source, detail: String?)
     /// Time passes (deadlines: debounce, hang, stuck-open guard).
     case tick
     /// Stop: finish any transmission in progress.
@@ -33,6 +39,8 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
         var rowID: Int64?
         var path: FilePath
         var openedAt: Date
+        var talker: String?
+        var emergency = false
     }
 
     private let channel: ParleyConfiguration.Channel
@@ -57,6 +65,11 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
     private var busy = false
     private var finished = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// A talker named before the squelch opened, for the transmission about to open.
+    private var pendingTalker: String?
+    /// An emergency raised just before the squelch opened (debounce): when, so the opening
+    /// transmission is flagged.
+    private var pendingEmergency: C.Instant?
 
     init(
         channel: ParleyConfiguration.Channel, recordingsDirectory: String, clock: C, wallClock: any WallClock,
@@ -141,6 +154,10 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
             await sample(source, active: active, at: now, activitySample: samplesSeen)
         case .corHealth(let source, let failure):
             await corHealthChanged(source, failure: failure, at: now)
+        case .talker(let talker):
+            if current != nil { current?.talker = talker } else { pendingTalker = talker }
+        case .emergency(let issi, let source, let detail):
+            await emergencyRaised(issi: issi, source: source, detail: detail, at: now)
         case .tick:
             await perform(squelch.tick(at: now))
         case .shutdown:
@@ -198,7 +215,10 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
                 payload: ["reason": "recording_failed", "detail": .string("\(error)")]))
             return
         }
-        current = Current(rowID: nil, path: path, openedAt: openedAt)
+        let emergency = pendingEmergency.map { $0.duration(to: clock.now) <= .seconds(2) } ?? false
+        current = Current(rowID: nil, path: path, openedAt: openedAt, talker: pendingTalker, emergency: emergency)
+        pendingTalker = nil
+        pendingEmergency = nil
         status.update { $0.receiving = true }
         await receivingChanged(true)
         do {
@@ -206,7 +226,7 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
                 priority: .routine,
                 TransmissionOperations.begin(
                     channelID: channel.id, startedAt: Timestamp.millis(openedAt), direction: .received, transmittedBy: nil,
-                    filePath: path.string, incidentID: status.incidentID, emergency: false))
+                    filePath: path.string, incidentID: status.incidentID, emergency: emergency))
             current?.rowID = row.id
         } catch {
             // The recording goes on; its row is written when it ends (see finishTransmission).
@@ -225,7 +245,8 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
             let recording = try recorder.finish()
             summary = TransmissionSummary(
                 endedAt: Timestamp.millis(recording.endedAt), durationMillis: recording.duration.wholeMilliseconds,
-                peakDBFS: recording.level.peakDBFS, rmsDBFS: recording.level.rmsDBFS, fileSHA256: recording.sha256)
+                peakDBFS: recording.level.peakDBFS, rmsDBFS: recording.level.rmsDBFS, fileSHA256: recording.sha256,
+                talkerID: transmission.talker)
             if let failure = recording.failure {
                 await record(EventDraft(
                     priority: .priority, kind: .channelFault, source: .channel(channel.id),
@@ -236,7 +257,7 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
             let now = Timestamp.millis(wallClock.now())
             summary = TransmissionSummary(
                 endedAt: max(now, Timestamp.millis(transmission.openedAt)), durationMillis: 0, peakDBFS: nil, rmsDBFS: nil,
-                fileSHA256: nil)
+                fileSHA256: nil, talkerID: transmission.talker)
         }
         do {
             var rowID = transmission.rowID
@@ -246,7 +267,8 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
                     priority: .routine,
                     TransmissionOperations.begin(
                         channelID: channel.id, startedAt: Timestamp.millis(transmission.openedAt), direction: .received,
-                        transmittedBy: nil, filePath: transmission.path.string, incidentID: status.incidentID, emergency: false))
+                        transmittedBy: nil, filePath: transmission.path.string, incidentID: status.incidentID,
+                        emergency: transmission.emergency))
                 rowID = row.id
             }
             _ = try await writer.perform(priority: .routine, TransmissionOperations.finish(rowID!, summary))
@@ -258,6 +280,41 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
         }
         if forced {
             logger.info("Transmission closed at shutdown", metadata: ["channel.id": "\(channel.id)"])
+        }
+    }
+
+    // MARK: Emergencies
+
+    private func emergencyRaised(issi: Int64?, source: EmergencyRecord.Source, detail: String?, at now: C.Instant) async {
+        var transmissionID: Int64?
+        if current != nil {
+            current?.emergency = true
+            transmissionID = current?.rowID
+            if let rowID = transmissionID {
+                do {
+                    _ = try await writer.perform(priority: .emergency, TransmissionOperations.markEmergency(rowID))
+                } catch {
+                    logger.error("Cannot flag the transmission emergency", metadata: ["channel.id": "\(channel.id)", "store.error": "\(error)"])
+                }
+            }
+        } else {
+            pendingEmergency = now
+        }
+        do {
+            let (record, _) = try await writer.perform(
+                priority: .emergency,
+                RadioSignallingOperations.raiseEmergency(
+                    channelID: channel.id, issi: issi, source: source, detail: detail, transmissionID: transmissionID))
+            logger.critical(
+                "Emergency raised by a radio unit; acknowledge with parleyctl ack",
+                metadata: [
+                    "channel.id": "\(channel.id)", "emergency.id": "\(record.id)", "unit.issi": "\(issi.map(String.init) ?? "-")",
+                    "emergency.source": "\(source.rawValue)",
+                ])
+        } catch {
+            logger.critical(
+                "Emergency raised by a radio unit could not be stored",
+                metadata: ["channel.id": "\(channel.id)", "unit.issi": "\(issi.map(String.init) ?? "-")", "store.error": "\(error)"])
         }
     }
 

@@ -24,6 +24,8 @@ public final class ChannelService: Service, Sendable {
     private let receiver: ChannelReceiver<ContinuousClock>
     private let transmitter: ChannelTransmitter<ContinuousClock>
     private let transmitAudio: TransmitAudio?
+    /// The channel's TETRA terminal, when it has one (`tetra:`).
+    private let tetra: ChannelTETRA?
     /// How often timers are checked and COR lines polled.
     private let tickInterval: Duration
 
@@ -38,11 +40,15 @@ public final class ChannelService: Service, Sendable {
         self.writer = writer
         self.logger = logger
         self.tickInterval = tickInterval
-        let status = ChannelStatusBoard(id: channel.id, name: channel.name, hasTransmitter: channel.ptt != nil)
+        let status = ChannelStatusBoard(id: channel.id, name: channel.name, hasTransmitter: channel.hasTransmitter)
         self.status = status
+        let tetra = channel.tetra.map { ChannelTETRA(channel: channel, settings: $0, writer: writer, logger: logger) }
+        self.tetra = tetra
         let openDriver: (@Sendable () throws(DeviceError) -> any PTTDriver)?
         if let openPTT {
             openDriver = openPTT
+        } else if let terminal = tetra?.terminal {
+            openDriver = { () throws(DeviceError) -> any PTTDriver in TetraPEIPTT(terminal: terminal) }
         } else if let ptt = channel.ptt {
             let driverLogger = logger
             openDriver = { () throws(DeviceError) -> any PTTDriver in try ChannelDevices.openPTT(ptt, logger: driverLogger) }
@@ -50,7 +56,7 @@ public final class ChannelService: Service, Sendable {
             openDriver = nil
         }
         // Every channel with a transmitter records what it transmits; the device is optional.
-        let transmitAudio = channel.ptt.map { _ in
+        let transmitAudio = (channel.hasTransmitter ? channel : nil).map { _ in
             TransmitAudio(
                 channel: channel.id, sampleRate: SampleRate(rawValue: channel.capture.sampleRate) ?? .hz16000,
                 output: channel.transmitAudio.map(ChannelDevices.playback),
@@ -101,6 +107,10 @@ public final class ChannelService: Service, Sendable {
                 group.addTask { await self.pollCOR(source); return false }
             }
             group.addTask { await self.runTimers(); return false }
+            if let tetra = self.tetra {
+                group.addTask { await tetra.terminal.run(); return false }
+                group.addTask { await tetra.follow(receiver: self.receiver, transmitter: self.transmitter); return false }
+            }
             if let transmitAudio = self.transmitAudio {
                 group.addTask { await transmitAudio.run(); return false }
             }

@@ -44,7 +44,7 @@ actor ChannelTransmitter<C: Clock> where C.Duration == Duration {
         self.openDriver = openDriver
         self.retryDelay = retryDelay
         self.audio = audio
-        describeDevice = channel.ptt.map(ChannelDevices.describe) ?? "none"
+        describeDevice = channel.ptt.map(ChannelDevices.describe) ?? channel.tetra.map { "tetra-pei \($0.device)" } ?? "none"
         floor = FloorControlStateMachine(configuration: channel.keying)
     }
 
@@ -198,6 +198,14 @@ actor ChannelTransmitter<C: Clock> where C.Duration == Duration {
             logger.error(
                 "Cannot store keying event", metadata: ["channel.id": "\(channelID)", "event.kind": "\(draft.kind)", "store.error": "\(error)"])
         }
+    }
+
+    /// The device dropped PTT by itself (a TETRA terminal that stopped answering, a refused
+    /// key-up): the same as a failed line operation — floor control ends the keying, a fault
+    /// is raised, and the driver is reopened from the next tick.
+    func lineLost(_ reason: String) async {
+        guard driver != nil else { return }
+        await perform(await deviceFailed(DeviceError.invalidState(path: describeDevice, reason)))
     }
 
     /// Runs a line operation; returns the error, or nil on success (or with no driver open).

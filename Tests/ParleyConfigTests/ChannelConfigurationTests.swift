@@ -58,6 +58,35 @@ import Testing
         #expect(south.keying == FloorControlConfiguration())
     }
 
+    @Test func aTETRAChannelIsKeyedAndSquelchedThroughItsTerminal() throws {
+        let configuration = try parse("""
+            channels:
+              - id: tetra1
+                capture: { device: default }
+                tetra:
+                  device: sim/tetra.pty
+                  baud: 9600
+                  gssi: 1001
+                  init: [ATZ, "AT+CTGS=1,1001"]
+                  emergency_statuses: [0, 65535]
+                  statuses:
+                    - { value: 32768, meaning: available }
+                    - { value: 32770, meaning: at scene }
+                  response_timeout_seconds: 3
+              - id: tetra2
+                capture: { device: default }
+                tetra: { device: /dev/ttyUSB3, gssi: 2002 }
+            """).resolvingPaths(stateDirOverride: "/var/lib/parley")
+        let first = try #require(configuration.channels.first?.tetra)
+        #expect(first == .init(
+            device: "/var/lib/parley/sim/tetra.pty", baudRate: 9600, gssi: 1001, initialisation: ["ATZ", "AT+CTGS=1,1001"],
+            emergencyStatuses: [0, 65535], statuses: [32768: "available", 32770: "at scene"], responseTimeout: .seconds(3)))
+        #expect(configuration.channels[0].ptt == nil && configuration.channels[0].hasTransmitter)
+        #expect(configuration.channels[0].squelch.sources.isEmpty, "the terminal opens the squelch; no VOX unless asked for")
+        let second = try #require(configuration.channels.last?.tetra)
+        #expect(second.baudRate == 38400 && second.initialisation == nil && second.emergencyStatuses == [0] && second.statuses.isEmpty)
+    }
+
     @Test func relativeDevicePathsAreInsideTheStateDirectory() throws {
         let configuration = try parse("""
             daemon: { state_dir: /var/lib/parley }
@@ -74,6 +103,28 @@ import Testing
     }
 
     static let badInputs: [BadInput] = [
+        BadInput(name: "TETRA channel with a PTT", yaml: """
+            channels:
+              - id: north
+                capture: { device: default }
+                ptt: { type: serial, port: /dev/ttyUSB0 }
+                tetra: { device: /dev/ttyUSB1, gssi: 1001 }
+            """, code: .invalidValue, line: 4, column: 5, key: "channels[0].ptt",
+            message: "keyed through it", hint: "remove ptt:"),
+        BadInput(name: "TETRA GSSI out of range", yaml: """
+            channels:
+              - id: north
+                capture: { device: default }
+                tetra: { device: /dev/ttyUSB1, gssi: 16777216 }
+            """, code: .outOfRange, line: 4, column: 42, key: "channels[0].tetra.gssi",
+            message: "16777216", hint: "16777215"),
+        BadInput(name: "TETRA init that is not AT", yaml: """
+            channels:
+              - id: north
+                capture: { device: default }
+                tetra: { device: /dev/ttyUSB1, gssi: 5, init: [ATZ, reboot] }
+            """, code: .invalidValue, line: 4, column: 57, key: "channels[0].tetra.init[1]",
+            message: "'reboot' is not an AT command", hint: "starting with AT"),
         BadInput(name: "unknown PTT type", yaml: """
             channels:
               - id: north

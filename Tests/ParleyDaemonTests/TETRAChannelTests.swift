@@ -1,0 +1,118 @@
+import Foundation
+import ParleyCore
+import Testing
+
+/// A radio channel on a TETRA terminal, end to end: `parley-sim tetra` answers PEI on a pty and
+/// plays other units' traffic (a transmission, a status, a text, an emergency); parleyd drives
+/// it from `tetra:` in the channel's configuration. The store (read with sqlite3) and the
+/// control socket must show the talker's ISSI on the transmission, the unit's latest status
+/// with its configured meaning, the text, and the emergency open until acknowledged; a
+/// dispatcher keys the channel through the terminal.
+@Suite(.serialized)
+struct TETRAChannelTests {
+    @Test func talkerStatusTextAndEmergencyFromATerminalAndKeyingThroughIt() async throws {
+        let directory = try TemporaryDirectory("tetra")
+        let state = directory.file("state")
+        try FileManager.default.createDirectory(atPath: state + "/sim", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: state + "/tetra", withIntermediateDirectories: true)
+        // The receiver audio: silence, enough for the run (8 kHz, S16LE).
+        try Data(count: 8000 * 2 * 120).write(to: URL(fileURLWithPath: state + "/tetra/rx.raw"))
+        let simulator = try Products.path(of: "parley-sim")
+        let simLog = directory.file("tetra-sim.log")
+        let sim = try ChildProcess.spawn(
+            simulator,
+            [
+                "tetra", "--link", state + "/sim/tetra.pty", "--gssi", "1001", "--talker", "2001", "--talk-seconds", "2",
+                "--status", "2002:0x8002", "--text", "2003:ON SCENE AT THE RED LION", "--emergency", "2004", "--delay", "1",
+                "--gap", "2", "--hang-time", "3",
+            ],
+            stdout: simLog, stderr: simLog)
+        defer { sim.kill() }
+        let channels = """
+            channels:
+              - id: tetra1
+                capture: { raw_file: tetra/rx.raw, rate: 8000 }
+                tetra:
+                  device: sim/tetra.pty
+                  gssi: 1001
+                  statuses:
+                    - { value: 32770, meaning: at scene }
+            """
+        let config = try directory.write("parleyd.yaml", testConfiguration(extra: channels))
+        let daemon = try DaemonProcess.start(in: directory, config: config)
+        defer { daemon.kill() }
+        try await daemon.waitUntilServing()
+        func context() -> String {
+            "--- sim:\n" + ((try? String(contentsOfFile: simLog, encoding: .utf8)) ?? "") + "\n--- parleyd:\n" + daemon.log
+        }
+        func query(_ sql: String) async throws -> [[String]] { try await DemoTelephonyTests.query(daemon.storePath, sql, in: directory) }
+
+        // All four items played: the emergency is the last.
+        let open: [JSONValue]
+        do {
+            open = try await eventuallyAsync("the unit's emergency", timeout: .seconds(60), every: .milliseconds(250)) {
+                let reply = try await daemon.request("emergencies")
+                let open = reply.at("result", "emergencies")?.arrayValue ?? []
+                return open.contains { $0["issi"]?.intValue == 2004 } ? open : nil
+            }
+        } catch {
+            Issue.record("\(error)\n\(context())")
+            return
+        }
+        #expect(open.allSatisfy { $0["channel"]?.stringValue == "tetra1" }, "\(open)")
+        let sources = Set(open.compactMap { $0["source"]?.stringValue })
+        // An emergency status, and the emergency call (its transmission flagged too).
+        #expect(sources.contains("status") && sources.isSubset(of: ["status", "call", "transmission"]), "\(open)")
+
+        // The transmission by unit 2001 carries its ISSI as talker id.
+        let talkers = try await eventuallyAsync("the transmission row", timeout: .seconds(30), every: .milliseconds(250)) {
+            let rows = try await query("SELECT talker_id, direction, status FROM transmissions WHERE channel_id = 'tetra1' AND ended_at IS NOT NULL")
+            return rows.isEmpty ? nil : rows
+        }
+        #expect(talkers.first == ["2001", "rx", "complete"], "\(talkers)\n\(context())")
+
+        // The unit's status, with its meaning; the text; the emergency status.
+        let units = try await daemon.request("units")
+        let listed = units.at("result", "units")?.arrayValue ?? []
+        let unit2002 = listed.first { $0["issi"]?.intValue == 2002 }
+        #expect(unit2002?["status"]?.intValue == 32770 && unit2002?["meaning"]?.stringValue == "at scene", "\(units)")
+        #expect(listed.first { $0["issi"]?.intValue == 2004 }?["status"]?.intValue == 0, "\(units)")
+        let texts = try await query("SELECT issi, direction, kind, text FROM sds_messages WHERE kind = 'text'")
+        #expect(texts == [["2003", "in", "text", "ON SCENE AT THE RED LION"]], "\(texts)")
+
+        // Acknowledge every open emergency: none left, each audited.
+        for emergency in open {
+            let id = try #require(emergency["id"]?.intValue)
+            let acked = try await daemon.request("ack", ["emergency": .int(id)])
+            #expect(acked.isOK, "\(acked)")
+        }
+        let after = try await daemon.request("emergencies")
+        #expect(after.at("result", "emergencies")?.arrayValue?.isEmpty == true, "\(after)")
+        let acks = try await query("SELECT count(*) FROM audit WHERE command = 'ack' AND result = 'ok'")
+        #expect(acks == [[String(open.count)]])
+
+        // Keying goes through the terminal (ATD on the talkgroup, then +CTXG); unkey releases it.
+        // First the emergency call's transmission must end (keying is refused while receiving).
+        _ = try await eventuallyAsync("the channel to be quiet", timeout: .seconds(30), every: .milliseconds(250)) { () async throws -> Bool? in
+            let reply = try await daemon.request("channels")
+            let channel = reply.at("result", "channels")?.arrayValue?.first
+            return channel?["receiving"] == .bool(false) && channel?["ptt"]?.stringValue == "up" ? true : nil
+        }
+        let keyed = try await daemon.request("key", ["channel": "tetra1"])
+        #expect(keyed.isOK && keyed.at("result", "outcome")?.stringValue == "keyed", "\(keyed)\n\(context())")
+        try await Task.sleep(for: .seconds(1))
+        let unkeyed = try await daemon.request("unkey", ["channel": "tetra1"])
+        #expect(unkeyed.isOK, "\(unkeyed)")
+        do {
+            let sent = try await eventuallyAsync("the transmitted row", timeout: .seconds(20), every: .milliseconds(250)) {
+                let rows = try await query("SELECT direction, transmitted_by FROM transmissions WHERE direction = 'tx' AND ended_at IS NOT NULL")
+                return rows.isEmpty ? nil : rows
+            }
+            #expect(sent.first == ["tx", "operator:root"], "\(sent)")
+        } catch {
+            let rows = try await query("SELECT * FROM transmissions")
+            Issue.record("\(error)\n\(rows)\n\(context())")
+        }
+        #expect(!daemon.log.contains("PTT device down"), "\(context())")
+    }
+}
