@@ -503,7 +503,10 @@ struct GSMModemFaultTests {
             }
             inputs.append(bytes)
         }
-        for input in inputs { SMSPDUFuzz.fuzzOne(input) }
+        // The first byte of a fuzz input chooses the state-machine variant: every input in each.
+        for input in inputs {
+            for variant in 0..<SMSPDUFuzz.variantCount { SMSPDUFuzz.fuzzOne([UInt8(variant)] + input) }
+        }
     }
 }
 

@@ -23,43 +23,47 @@ public enum SMSPDUFuzz {
         _ = try? SMSSubmit.encode("fuzz", to: text, reference: .eightBit(0))
         _ = SMSMessageIdentity.of(pduHex: text)
 
-        // The state machine: from cold, and after a clean set-up, whole and in two pieces.
+        // The state machine: from cold or after a clean set-up, whole or in two pieces — which
+        // of the four the first byte says (one per execution keeps executions short; the fuzzer
+        // reaches all four by mutating that byte).
         let configuration = GSMModemConfiguration(lineID: "fuzz", serviceCentre: "+447785016005")
-        for setUp in [false, true] {
-            for split in [bytes.count, bytes.count / 2] {
-                var machine = GSMModemStateMachine<FuzzInstant>(configuration: configuration)
-                var clock = 0
-                var actions = machine.portOpened(at: FuzzInstant(seconds: clock))
-                if setUp {
-                    for _ in 0..<6 { actions += machine.receive(Array("\r\nOK\r\n".utf8), at: FuzzInstant(seconds: clock)) }
-                    actions += machine.send(to: "999", text: text, requestID: 1, at: FuzzInstant(seconds: clock))
-                }
-                actions += machine.receive(bytes[..<split], at: FuzzInstant(seconds: clock))
-                actions += machine.receive(bytes[split...], at: FuzzInstant(seconds: clock))
-                for round in 0..<4 {
-                    var indices: [Int] = []
-                    for case .emit(let event) in actions {
-                        switch event {
-                        case .received(let sms): indices.append(sms.index)
-                        case .undecodable(let index, _, _): indices.append(index)
-                        default: break
-                        }
-                    }
-                    actions = []
-                    for index in indices {
-                        actions += round % 2 == 0
-                            ? machine.committed(index: index, at: FuzzInstant(seconds: clock))
-                            : machine.commitFailed(index: index, at: FuzzInstant(seconds: clock))
-                    }
-                    clock += 61
-                    actions += machine.tick(at: FuzzInstant(seconds: clock))
-                    actions += machine.receive(bytes, at: FuzzInstant(seconds: clock))
-                }
-                _ = machine.portLost("fuzz", at: FuzzInstant(seconds: clock))
-                _ = machine.receive(bytes, at: FuzzInstant(seconds: clock))
-            }
+        let variant = Int(bytes.first ?? 0) % variantCount
+        let setUp = variant & 1 == 1
+        let split = variant & 2 == 2 ? bytes.count / 2 : bytes.count
+        var machine = GSMModemStateMachine<FuzzInstant>(configuration: configuration)
+        var clock = 0
+        var actions = machine.portOpened(at: FuzzInstant(seconds: clock))
+        if setUp {
+            for _ in 0..<6 { actions += machine.receive(Array("\r\nOK\r\n".utf8), at: FuzzInstant(seconds: clock)) }
+            actions += machine.send(to: "999", text: text, requestID: 1, at: FuzzInstant(seconds: clock))
         }
+        actions += machine.receive(bytes[..<split], at: FuzzInstant(seconds: clock))
+        actions += machine.receive(bytes[split...], at: FuzzInstant(seconds: clock))
+        for round in 0..<4 {
+            var indices: [Int] = []
+            for case .emit(let event) in actions {
+                switch event {
+                case .received(let sms): indices.append(sms.index)
+                case .undecodable(let index, _, _): indices.append(index)
+                default: break
+                }
+            }
+            actions = []
+            for index in indices {
+                actions += round % 2 == 0
+                    ? machine.committed(index: index, at: FuzzInstant(seconds: clock))
+                    : machine.commitFailed(index: index, at: FuzzInstant(seconds: clock))
+            }
+            clock += 61
+            actions += machine.tick(at: FuzzInstant(seconds: clock))
+            actions += machine.receive(bytes, at: FuzzInstant(seconds: clock))
+        }
+        _ = machine.portLost("fuzz", at: FuzzInstant(seconds: clock))
+        _ = machine.receive(bytes, at: FuzzInstant(seconds: clock))
     }
+
+    /// How many state-machine variants the first byte chooses from (its value modulo this).
+    public static let variantCount = 4
 
     /// Whole seconds on a made-up timeline: the fuzzer never reads a clock.
     private struct FuzzInstant: InstantProtocol {
