@@ -158,8 +158,10 @@ struct CallerIDFrameTests {
         for length in [1, 2, 3, 7, 33, 64, 200, 700] {
             inputs.append((0..<length).map { _ in next() })
         }
+        // The first byte chooses the audio path: every input through each.
         for input in inputs {
             CallerIDFuzz.fuzzOne(input)
+            for path in 0..<CallerIDFuzz.pathCount { CallerIDFuzz.fuzzOne([UInt8(path)] + input) }
         }
     }
 }
