@@ -37,6 +37,7 @@ public struct ControlCommand: RawRepresentable, Sendable, Hashable, Codable, Cus
     public static let units = ControlCommand(rawValue: "units")
     public static let emergencies = ControlCommand(rawValue: "emergencies")
     public static let ack = ControlCommand(rawValue: "ack")
+    public static let sds = ControlCommand(rawValue: "sds")
     public static let reload = ControlCommand(rawValue: "reload")
 }
 
@@ -184,6 +185,8 @@ public struct ControlCommandTable: Sendable {
             wrap: { _ in .emergencies }),
         ControlCommandSpec(
             AckArguments.self, minimumRole: .dispatcher, summary: "acknowledge a unit's emergency", wrap: { .ack($0) }),
+        ControlCommandSpec(
+            SDSArguments.self, minimumRole: .dispatcher, summary: "send a text to a radio unit (TETRA SDS)", wrap: { .sds($0) }),
         ControlCommandSpec(
             ReloadArguments.self, minimumRole: .admin, summary: "reload the configuration file",
             wrap: { _ in .reload }),

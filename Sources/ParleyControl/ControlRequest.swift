@@ -35,6 +35,7 @@ public struct ControlRequest: Sendable, Hashable {
         case units
         case emergencies
         case ack(AckArguments)
+        case sds(SDSArguments)
         case reload
     }
 

@@ -75,3 +75,25 @@ public struct AckResult: Sendable, Hashable, Codable {
     public var emergency: EmergencyResult
     public init(emergency: EmergencyResult) { self.emergency = emergency }
 }
+
+/// `sds`: the text as sent and stored.
+public struct SDSSentResult: Sendable, Hashable, Codable {
+    /// The stored message's id.
+    public var message: Int64
+    public var channel: String
+    public var issi: Int64
+    public var text: String
+    public var sentAt: String
+
+    public init(message: Int64, channel: String, issi: Int64, text: String, sentAt: String) {
+        self.message = message
+        self.channel = channel
+        self.issi = issi
+        self.text = text
+        self.sentAt = sentAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case message, channel, issi, text, sentAt = "sent_at"
+    }
+}

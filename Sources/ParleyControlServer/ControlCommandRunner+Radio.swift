@@ -40,6 +40,15 @@ extension ControlCommandRunner {
             log("Radio unkey requested over the control socket", unkey.channel, result.outcome, context)
             try await reply.success(result)
             return Self.detail(result, forced: unkey.force)
+        case .sds(let sds):
+            let result = try await Self.channelSet { () async throws(RadioControlError) in
+                try await radio.sendSDS(channel: sds.channel, issi: sds.issi, text: sds.text, by: context.operatorName)
+            }
+            context.logger.info(
+                "Text sent to a radio unit over the control socket",
+                metadata: ["channel.id": "\(result.channel)", "unit.issi": "\(result.issi)", "operator.name": "\(context.operatorName)"])
+            try await reply.success(result)
+            return "to \(result.issi) on \(result.channel)"
         case .recall(let recall):
             let result = try await Self.channelSet { () async throws(RadioControlError) in
                 try await radio.recall(channel: recall.channel, limit: Int(recall.limit))

@@ -205,7 +205,7 @@ struct ControlCommandRunner: Sendable {
             }
             try await reply.success(ControlIncidentDetail(detail, events: events))
             return detail.incident.reference
-        case .channels, .key, .unkey, .recall, .recallPlay, .recallExport, .channelsAttach:
+        case .channels, .key, .unkey, .recall, .recallPlay, .recallExport, .channelsAttach, .sds:
             return try await runRadio(request.arguments, on: context, reply: reply)
         case .lines, .calls, .answer, .hold, .hangup, .transfer, .text, .callsAttach:
             return try await runTelephony(request.arguments, on: context, reply: reply)

@@ -19,4 +19,7 @@ public protocol RadioControl: Sendable {
     func play(transmission id: Int64) async throws(RadioControlError) -> RecallOutputResult
     /// Writes a recorded transmission as WAV to `path` (absolute, written by the daemon).
     func export(transmission id: Int64, to path: String) async throws(RadioControlError) -> RecallOutputResult
+    /// Sends a text to a radio unit through a channel's TETRA terminal (`channel` nil: the
+    /// only channel with one); returns when the terminal accepted it.
+    func sendSDS(channel: String?, issi: Int64, text: String, by operatorName: String) async throws(RadioControlError) -> SDSSentResult
 }

@@ -88,6 +88,14 @@ public final class ChannelService: Service, Sendable {
         await transmitter.key(keyer, for: duration)
     }
 
+    /// Sends a text to a radio unit through the channel's TETRA terminal.
+    public func sendText(_ text: String, to issi: Int64, by person: String) async throws(RadioControlError) -> SDSMessageRecord {
+        guard let tetra else { throw RadioControlError(.rejected, "channel \(channel.id) has no TETRA terminal") }
+        return try await tetra.send(text: text, to: issi, by: person)
+    }
+
+    public var hasTETRA: Bool { tetra != nil }
+
     public func unkey(requester: String, force: Bool) async -> UnkeyResult {
         await transmitter.unkey(requester: requester, force: force)
     }

@@ -1,5 +1,6 @@
 import Logging
 import ParleyConfig
+import ParleyControl
 import ParleyCore
 import ParleyDevices
 import ParleyStore
@@ -22,6 +23,8 @@ struct ChannelTETRA: Sendable {
     let channelID: String
     let writer: EventWriter
     let logger: Logger
+    /// Texts sent and waiting for the terminal to accept them, by request id.
+    let sends = SDSSendWaiters()
 
     init(channel: ParleyConfiguration.Channel, settings: ParleyConfiguration.TETRA, writer: EventWriter, logger: Logger) {
         self.settings = settings
@@ -71,10 +74,37 @@ struct ChannelTETRA: Sendable {
             await shortData(data, receiver: receiver)
         case .callReleased(_, let cause, let reason):
             logger.info("TETRA call released", metadata: ["channel.id": "\(channelID)", "pei.cause": "\(cause)", "pei.reason": "\(reason)"])
-        case .ready, .commandRefused, .transmitGranted, .transmitQueued, .unkeyed(nil), .shortDataSent, .shortDataFailed, .malformed,
-            .rejected:
+        case .shortDataSent(let requestID):
+            await sends.resolve(requestID, with: nil)
+        case .shortDataFailed(let requestID, let reason):
+            await sends.resolve(requestID, with: reason)
+        case .ready, .commandRefused, .transmitGranted, .transmitQueued, .unkeyed(nil), .malformed, .rejected:
             // The terminal logs these itself; floor control already knows about our own PTT.
             break
+        }
+    }
+
+    /// Sends `text` to a unit (SDS-TL text messaging); returns when the terminal accepted it
+    /// (or throws its refusal, or after `timeout`), having stored it as `sds.sent`.
+    func send(text: String, to issi: Int64, by person: String, timeout: Duration = .seconds(30)) async throws(RadioControlError)
+        -> SDSMessageRecord
+    {
+        guard terminal.isReady else {
+            throw RadioControlError(.rejected, "the TETRA terminal on \(channelID) is not ready (starting, or not answering); try again")
+        }
+        let requestID = await sends.next()
+        terminal.sendText(text, to: UInt32(issi), requestID: requestID)
+        if let failure = await sends.wait(requestID, timeout: timeout) {
+            throw RadioControlError(.rejected, "the terminal did not send the text: \(failure)")
+        }
+        do {
+            return try await writer.perform(
+                priority: .routine,
+                RadioSignallingOperations.sds(
+                    channelID: channelID, direction: .outgoing, issi: issi, kind: .text, text: text, raw: "text to \(issi)",
+                    sentBy: person)).0
+        } catch {
+            throw RadioControlError(.storeUnavailable, "the text was sent but could not be stored: \(error)")
         }
     }
 
@@ -113,6 +143,38 @@ struct ChannelTETRA: Sendable {
             logger.error("Cannot store short data from a radio unit", metadata: [
                 "channel.id": "\(channelID)", "unit.issi": "\(issi)", "store.error": "\(error)",
             ])
+        }
+    }
+}
+
+/// Sends waiting for their outcome from the terminal's event stream.
+actor SDSSendWaiters {
+    private var lastID = 0
+    private var waiting: [Int: CheckedContinuation<String?, Never>] = [:]
+    /// Outcomes that arrived before their waiter.
+    private var early: [Int: String?] = [:]
+
+    func next() -> Int {
+        lastID += 1
+        return lastID
+    }
+
+    /// The failure reason, or nil once sent; "no answer within …" after `timeout`.
+    func wait(_ id: Int, timeout: Duration) async -> String? {
+        if let outcome = early.removeValue(forKey: id) { return outcome }
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            await self?.resolve(id, with: "no answer from the terminal within \(timeout)")
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in waiting[id] = continuation }
+    }
+
+    func resolve(_ id: Int, with failure: String?) {
+        if let continuation = waiting.removeValue(forKey: id) {
+            continuation.resume(returning: failure)
+        } else if id <= lastID {
+            early[id] = failure
         }
     }
 }

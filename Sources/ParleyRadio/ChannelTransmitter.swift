@@ -139,7 +139,16 @@ actor ChannelTransmitter<C: Clock> where C.Duration == Duration {
         while let action = pending.popFirst() {
             switch action {
             case .keyLine:
-                if let failure = await lineOperation({ driver throws(DeviceError) in try await driver.key() }) {
+                // A TETRA terminal's transmit demand carries the keying's priority (low,
+                // high, emergency); other lines are just keyed.
+                let priority = floor.holder.map { PEITransmitPriority($0.priority) }
+                if let failure = await lineOperation({ driver throws(DeviceError) in
+                    if let terminal = driver as? TetraPEIPTT, let priority {
+                        try terminal.key(priority: priority)
+                    } else {
+                        try await driver.key()
+                    }
+                }) {
                     pending.append(contentsOf: await deviceFailed(failure))
                 } else {
                     status.update { $0.ptt = "keyed" }

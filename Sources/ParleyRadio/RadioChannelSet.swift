@@ -104,6 +104,31 @@ public final class RadioChannelSet: Service, Sendable {
         }
     }
 
+    /// Sends a text through a channel's TETRA terminal; `channel` may be left out when only
+    /// one channel has a terminal.
+    public func sendSDS(channel: String?, issi: Int64, text: String, by operatorName: String) async throws(RadioControlError)
+        -> SDSSentResult
+    {
+        let service: ChannelService
+        if let channel {
+            service = try self.service(channel)
+        } else {
+            let terminals = services.filter(\.hasTETRA)
+            guard terminals.count == 1, let only = terminals.first else {
+                throw RadioControlError(
+                    terminals.isEmpty ? .notFound : .rejected,
+                    terminals.isEmpty
+                        ? "no channel has a TETRA terminal; add tetra: to a channel in parleyd's configuration"
+                        : "channels \(terminals.map(\.id).joined(separator: ", ")) have TETRA terminals; say which with channel")
+            }
+            service = only
+        }
+        let record = try await service.sendText(text, to: issi, by: operatorName)
+        return SDSSentResult(
+            message: record.id, channel: record.channelID, issi: record.issi, text: record.text ?? text,
+            sentAt: Timestamp.iso8601(millis: record.at))
+    }
+
     public func recall(channel: String, limit: Int) async throws(RadioControlError) -> RecallResult {
         _ = try service(channel)
         do {

@@ -23,7 +23,7 @@ struct Parleyctl: ParsableCommand {
             StatusCommand.self, TailCommand.self, EventsCommand.self, IncidentsCommand.self, VerifyCommand.self,
             AuditCommand.self, ChannelsCommand.self, AttachCommand.self, KeyCommand.self, UnkeyCommand.self, RecallCommand.self,
             LinesCommand.self, CallsCommand.self, AnswerCommand.self, HoldCommand.self, HangUpCommand.self,
-            TransferCommand.self, TextCommand.self, AttachCallCommand.self, UnitsCommand.self, EmergenciesCommand.self, AckCommand.self,
+            TransferCommand.self, TextCommand.self, AttachCallCommand.self, UnitsCommand.self, EmergenciesCommand.self, AckCommand.self, SDSCommand.self,
             ReloadCommand.self, DecodeCommand.self,
         ]
     )

@@ -64,3 +64,29 @@ struct AckCommand: ParsableCommand {
         print("emergency \(result.id) on \(result.channel) acknowledged by \(result.acknowledgedBy ?? "?") at \(result.acknowledgedAt ?? "?")")
     }
 }
+
+struct SDSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sds", abstract: "Send a text to a radio unit through a channel's TETRA terminal (dispatcher).",
+        discussion: "Returns when the terminal accepted the message; it is stored as sds.sent under your name.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The unit's ISSI.")
+    var issi: Int64
+
+    @Argument(help: "The message (quote it), up to 200 characters.")
+    var text: String
+
+    @Option(help: "The channel whose terminal sends it (needed when more than one channel has a terminal).")
+    var channel: String?
+
+    func validate() throws { _ = try checked(SDSArguments(issi: issi, text: text, channel: channel)) }
+
+    func run() throws {
+        let reply = try global.connect().call(SDSArguments(issi: issi, text: text, channel: channel))
+        if global.json { return Output.json(reply.body) }
+        let result = try reply.decode(SDSSentResult.self)
+        print("sent to \(result.issi) on \(result.channel) at \(result.sentAt) (message \(result.message))")
+    }
+}

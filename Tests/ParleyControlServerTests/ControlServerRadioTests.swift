@@ -257,6 +257,7 @@ actor StandInRadio: RadioControl {
         case play(Int64)
         case export(Int64, path: String)
         case attach(channel: String, incident: String?, by: String)
+        case sds(channel: String?, issi: Int64, text: String, by: String)
     }
 
     private(set) var calls: [Call] = []
@@ -277,6 +278,14 @@ actor StandInRadio: RadioControl {
             transmittedBy: nil, talkerID: nil, emergency: false, peakDBFS: nil, rmsDBFS: nil,
             file: "recordings/north/2026-11-23/210640-10.opus", sha256: nil, incidentID: nil, status: "recording"),
     ]
+
+    /// A stand-in terminal on north: units above 9999 "do not answer".
+    func sendSDS(channel: String?, issi: Int64, text: String, by operatorName: String) async throws(RadioControlError) -> SDSSentResult {
+        calls.append(.sds(channel: channel, issi: issi, text: text, by: operatorName))
+        if let channel, channel != "north" { throw Self.unknown(channel) }
+        guard issi <= 9999 else { throw RadioControlError(.rejected, "the terminal did not send the text: no answer from the terminal within 30 seconds") }
+        return SDSSentResult(message: 7, channel: "north", issi: issi, text: text, sentAt: "2026-11-24T05:00:00.000Z")
+    }
 
     private static func unknown(_ channel: String) -> RadioControlError {
         RadioControlError(.notFound, "channel '\(channel)' is not configured — parleyctl channels lists them")

@@ -92,4 +92,30 @@ struct ControlServerSignallingTests {
             #expect(try ControlJSON.parse(json.stdout.trimmingCharacters(in: .newlines)).at("units")?.arrayValue?.count == 2)
         }
     }
+
+    @Test func aTextToAUnitGoesToTheChannelsTerminalAndIsRefusedWithTheReason() async throws {
+        let radio = StandInRadio()
+        try await withRadioDaemon(radio) { daemon in
+            let client = try await daemon.connect()
+            defer { client.close() }
+            let sent = try await client.request("sds", ["issi": 2003, "text": "RETURN TO STATION"])
+            #expect(sent.isOK && sent.at("result", "issi") == 2003 && sent.at("result", "channel") == "north", "\(sent.canonicalString)")
+            let failed = try await client.request("sds", ["issi": 12345, "text": "HELLO", "channel": "north"])
+            #expect(failed.errorCode == "rejected" && failed.at("error", "message")?.stringValue?.contains("no answer") == true)
+            let unknown = try await client.request("sds", ["issi": 2003, "text": "HELLO", "channel": "west"])
+            #expect(unknown.errorCode == "not_found")
+            let bad = try await client.request("sds", ["issi": 16_777_216, "text": "HELLO"])
+            #expect(bad.errorCode == "bad_arguments")
+            let empty = try await client.request("sds", ["issi": 5, "text": ""])
+            #expect(empty.errorCode == "bad_arguments")
+            #expect(await radio.calls == [
+                .sds(channel: nil, issi: 2003, text: "RETURN TO STATION", by: "root"),
+                .sds(channel: "north", issi: 12345, text: "HELLO", by: "root"),
+                .sds(channel: "west", issi: 2003, text: "HELLO", by: "root"),
+            ])
+            let socket = ["--socket", daemon.socketPath]
+            let cli = try await ParleyctlTests.parleyctl(["sds", "2003", "ON MY WAY"] + socket)
+            #expect(cli.status == 0 && cli.stdout.hasPrefix("sent to 2003 on north at "), "\(cli.stdout)\(cli.stderr)")
+        }
+    }
 }

@@ -135,7 +135,8 @@ struct ControlRequestParserTests {
             incident: "1",
             assessment: ThriveAssessment(threat: "t", harm: "h", risk: "r", investigation: "i", vulnerability: "v", engagement: "e")),
         IncidentCategoriseArguments(incident: "1", category: "c"), IncidentCloseArguments(incident: "1", category: "c"),
-        UnitsArguments(), EmergenciesArguments(), AckArguments(emergency: 12),
+        UnitsArguments(), EmergenciesArguments(), AckArguments(emergency: 12), SDSArguments(issi: 2001, text: "ON SCENE"),
+        SDSArguments(issi: 5, text: "x", channel: "airwave1"),
     ]
 
     @Test func whatAClientWritesTheParserReadsBackUnchanged() throws {
@@ -160,9 +161,9 @@ struct ControlRequestParserTests {
             "hello", "status", "tail", "events", "audit", "verify", "incidents.list", "incidents.show", "channels", "recall",
             "lines", "calls", "units", "emergencies",
         ])
-        #expect(table.commands(allowedFor: .dispatcher).count == 31)
-        #expect(table.commands(allowedFor: .dispatcher).contains(.ack))
-        #expect(table.commands(allowedFor: .admin).count == 32)
+        #expect(table.commands(allowedFor: .dispatcher).count == 32)
+        #expect(table.commands(allowedFor: .dispatcher).contains(.ack) && table.commands(allowedFor: .dispatcher).contains(.sds))
+        #expect(table.commands(allowedFor: .admin).count == 33)
         #expect(table["tail"]?.stream == .event)
         #expect(table["verify"]?.stream == .progress)
     }

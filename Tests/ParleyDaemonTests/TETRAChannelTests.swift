@@ -91,6 +91,15 @@ struct TETRAChannelTests {
         let acks = try await query("SELECT count(*) FROM audit WHERE command = 'ack' AND result = 'ok'")
         #expect(acks == [[String(open.count)]])
 
+        // A text to a unit goes out through the terminal (AT+CMGS) and is stored as sent.
+        let sds = try await daemon.request("sds", ["issi": 2003, "text": "RETURN TO STATION"])
+        #expect(sds.isOK && sds.at("result", "channel")?.stringValue == "tetra1", "\(sds)\n\(context())")
+        try await eventually("the terminal to get the text", timeout: .seconds(10), every: .milliseconds(200)) {
+            ((try? String(contentsOfFile: simLog, encoding: .utf8)) ?? "").contains("host sent to 2003") ? true : nil
+        }
+        let out = try await query("SELECT issi, direction, text, sent_by FROM sds_messages WHERE direction = 'out'")
+        #expect(out == [["2003", "out", "RETURN TO STATION", "root"]], "\(out)")
+
         // Keying goes through the terminal (ATD on the talkgroup, then +CTXG); unkey releases it.
         // First the emergency call's transmission must end (keying is refused while receiving).
         _ = try await eventuallyAsync("the channel to be quiet", timeout: .seconds(30), every: .milliseconds(250)) { () async throws -> Bool? in
