@@ -21,10 +21,14 @@ public struct ChannelStatusResult: Sendable, Hashable, Codable {
     public var reason: String?
     /// The incident the channel is attached to (its transmissions are linked to it).
     public var incident: String?
+    /// Emergency mode: the oldest emergency a unit raised on the channel that no dispatcher
+    /// has acknowledged yet (its id). While set, every transmission on the channel carries the
+    /// emergency channel marker.
+    public var emergency: Int64?
 
     public init(
         id: String, name: String, capture: String, receiving: Bool, ptt: String, keyedBy: String? = nil,
-        keyPriority: String? = nil, fault: String? = nil, reason: String? = nil, incident: String? = nil
+        keyPriority: String? = nil, fault: String? = nil, reason: String? = nil, incident: String? = nil, emergency: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -36,10 +40,12 @@ public struct ChannelStatusResult: Sendable, Hashable, Codable {
         self.fault = fault
         self.reason = reason
         self.incident = incident
+        self.emergency = emergency
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, capture, receiving, ptt, keyedBy = "keyed_by", keyPriority = "key_priority", fault, reason, incident
+        case emergency
     }
 }
 

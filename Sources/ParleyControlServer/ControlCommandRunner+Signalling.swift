@@ -33,6 +33,7 @@ extension ControlCommandRunner {
                     "emergency.id": "\(record.id)", "channel.id": "\(record.channelID)", "unit.issi": "\(record.issi.map(String.init) ?? "-")",
                     "operator.name": "\(person)",
                 ])
+            await radio?.emergenciesChanged()
             try await reply.success(AckResult(emergency: EmergencyResult(record)))
             return "emergency \(record.id)"
         default:

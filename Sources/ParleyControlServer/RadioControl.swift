@@ -22,4 +22,6 @@ public protocol RadioControl: Sendable {
     /// Sends a text to a radio unit through a channel's TETRA terminal (`channel` nil: the
     /// only channel with one); returns when the terminal accepted it.
     func sendSDS(channel: String?, issi: Int64, text: String, by operatorName: String) async throws(RadioControlError) -> SDSSentResult
+    /// An emergency was acknowledged: channels leave emergency mode when none is open.
+    func emergenciesChanged() async
 }

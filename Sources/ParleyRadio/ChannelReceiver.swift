@@ -305,6 +305,8 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
                 priority: .emergency,
                 RadioSignallingOperations.raiseEmergency(
                     channelID: channel.id, issi: issi, source: source, detail: detail, transmissionID: transmissionID))
+            // Emergency mode until acknowledged (the oldest open emergency is shown).
+            status.update { $0.emergency = $0.emergency ?? record.id }
             logger.critical(
                 "Emergency raised by a radio unit; acknowledge with parleyctl ack",
                 metadata: [

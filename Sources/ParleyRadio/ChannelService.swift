@@ -96,6 +96,12 @@ public final class ChannelService: Service, Sendable {
 
     public var hasTETRA: Bool { tetra != nil }
 
+    /// Emergency mode follows the channel's open emergencies: `open` are their ids, oldest
+    /// first (after an acknowledgement, and at start-up from the store).
+    public func emergenciesChanged(open: [Int64]) {
+        status.update { $0.emergency = open.first }
+    }
+
     public func unkey(requester: String, force: Bool) async -> UnkeyResult {
         await transmitter.unkey(requester: requester, force: force)
     }

@@ -29,6 +29,7 @@ public final class RadioChannelSet: Service, Sendable {
     /// progress and dropping its PTT.
     public func run() async throws {
         await InterruptedTransmissions.repair(store: store, writer: writer, logger: logger)
+        await emergenciesChanged()
         if services.isEmpty {
             // Nothing to run, but ending would stop the daemon: wait for the shutdown.
             try? await gracefulShutdown()
@@ -127,6 +128,19 @@ public final class RadioChannelSet: Service, Sendable {
         return SDSSentResult(
             message: record.id, channel: record.channelID, issi: record.issi, text: record.text ?? text,
             sentAt: Timestamp.iso8601(millis: record.at))
+    }
+
+    /// Emergencies were acknowledged (or are being restored at start): each channel's
+    /// emergency mode follows its open emergencies in the store.
+    public func emergenciesChanged() async {
+        do {
+            let open = try store.openEmergencies()
+            for service in services {
+                service.emergenciesChanged(open: open.filter { $0.channelID == service.id }.map(\.id))
+            }
+        } catch {
+            logger.error("Cannot read open emergencies", metadata: ["store.error": "\(error)"])
+        }
     }
 
     public func recall(channel: String, limit: Int) async throws(RadioControlError) -> RecallResult {

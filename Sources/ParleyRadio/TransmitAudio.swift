@@ -105,7 +105,10 @@ final class TransmitAudio: Sendable {
         var pending: [Int16] = emergency ? alertTone() : []
         let heard = HeardAudio()
         let clock = ContinuousClock()
-        var nextMarker = emergency ? markerInterval.map { clock.now.advanced(by: $0) } : nil
+        // The channel marker: on an emergency keying, and on every keying while the channel is
+        // in emergency mode (a unit's emergency not yet acknowledged).
+        let marking = emergency || status.snapshot.emergency != nil
+        var nextMarker = marking ? markerInterval.map { clock.now.advanced(by: $0) } : nil
         let blockSamples = sampleRate.samples(in: blockDuration)
 
         func produceBlocks(_ write: ([Int16]) async throws -> Void) async throws {

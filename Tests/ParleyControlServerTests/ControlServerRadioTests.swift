@@ -287,6 +287,8 @@ actor StandInRadio: RadioControl {
         return SDSSentResult(message: 7, channel: "north", issi: issi, text: text, sentAt: "2026-11-24T05:00:00.000Z")
     }
 
+    func emergenciesChanged() async {}
+
     private static func unknown(_ channel: String) -> RadioControlError {
         RadioControlError(.notFound, "channel '\(channel)' is not configured — parleyctl channels lists them")
     }

@@ -80,6 +80,10 @@ struct TETRAChannelTests {
         let texts = try await query("SELECT issi, direction, kind, text FROM sds_messages WHERE kind = 'text'")
         #expect(texts == [["2003", "in", "text", "ON SCENE AT THE RED LION"]], "\(texts)")
 
+        // The channel is in emergency mode (the oldest open emergency) until all are acknowledged.
+        let before = try await daemon.request("channels")
+        #expect(before.at("result", "channels")?.arrayValue?.first?["emergency"]?.intValue == open.first?["id"]?.intValue, "\(before)")
+
         // Acknowledge every open emergency: none left, each audited.
         for emergency in open {
             let id = try #require(emergency["id"]?.intValue)
@@ -88,6 +92,8 @@ struct TETRAChannelTests {
         }
         let after = try await daemon.request("emergencies")
         #expect(after.at("result", "emergencies")?.arrayValue?.isEmpty == true, "\(after)")
+        let calm = try await daemon.request("channels")
+        #expect(calm.at("result", "channels")?.arrayValue?.first?["emergency"] == nil, "out of emergency mode: \(calm)")
         let acks = try await query("SELECT count(*) FROM audit WHERE command = 'ack' AND result = 'ok'")
         #expect(acks == [[String(open.count)]])
 
