@@ -32,6 +32,8 @@ struct TETRAChannelTests {
             channels:
               - id: tetra1
                 capture: { raw_file: tetra/rx.raw, rate: 8000 }
+                transmit_audio: { raw_file: tetra/tx.raw }
+                keying: { emergency_marker_seconds: 1 }
                 tetra:
                   device: sim/tetra.pty
                   gssi: 1001
@@ -46,6 +48,29 @@ struct TETRAChannelTests {
             "--- sim:\n" + ((try? String(contentsOfFile: simLog, encoding: .utf8)) ?? "") + "\n--- parleyd:\n" + daemon.log
         }
         func query(_ sql: String) async throws -> [[String]] { try await DemoTelephonyTests.query(daemon.storePath, sql, in: directory) }
+        /// Keys the channel as the dispatcher for `seconds` once it is quiet; returns the
+        /// transmitted audio's loudest sample (the transmit audio is a raw file).
+        func keyForAWhile(_ seconds: Double) async throws -> (peak: Int, samples: Int) {
+            _ = try await eventuallyAsync("the channel to be quiet", timeout: .seconds(30), every: .milliseconds(250)) { () async throws -> Bool? in
+                let reply = try await daemon.request("channels")
+                let channel = reply.at("result", "channels")?.arrayValue?.first
+                return channel?["receiving"] == .bool(false) && channel?["ptt"]?.stringValue == "up" ? true : nil
+            }
+            let before = (try? Data(contentsOf: URL(fileURLWithPath: state + "/tetra/tx.raw"))) ?? Data()
+            let keyed = try await daemon.request("key", ["channel": "tetra1"])
+            #expect(keyed.isOK && keyed.at("result", "outcome")?.stringValue == "keyed", "\(keyed)\n\(context())")
+            try await Task.sleep(for: .seconds(seconds))
+            let unkeyed = try await daemon.request("unkey", ["channel": "tetra1"])
+            #expect(unkeyed.isOK, "\(unkeyed)")
+            try await Task.sleep(for: .milliseconds(500))
+            let after = (try? Data(contentsOf: URL(fileURLWithPath: state + "/tetra/tx.raw"))) ?? Data()
+            // The file plugin may append or start again: look only at this keying's audio.
+            let written = after.count >= before.count && after.prefix(before.count) == before ? after.dropFirst(before.count) : after[...]
+            let samples = stride(from: written.startIndex, to: written.endIndex - 1, by: 2).map {
+                Int(Int16(bitPattern: UInt16(written[$0]) | UInt16(written[$0 + 1]) << 8))
+            }
+            return (samples.map(abs).max() ?? 0, samples.count)
+        }
 
         // All four items played: the emergency is the last.
         let open: [JSONValue]
@@ -84,6 +109,11 @@ struct TETRAChannelTests {
         let before = try await daemon.request("channels")
         #expect(before.at("result", "channels")?.arrayValue?.first?["emergency"]?.intValue == open.first?["id"]?.intValue, "\(before)")
 
+        // A dispatcher's transmission in emergency mode carries the channel marker (a 1750 Hz
+        // beep every second here; the dispatcher has no microphone, so the rest is silence).
+        let marked = try await keyForAWhile(2.5)
+        #expect(marked.samples > 8000 && marked.peak > 5000, "the marker in emergency mode: \(marked)\n\(context())")
+
         // Acknowledge every open emergency: none left, each audited.
         for emergency in open {
             let id = try #require(emergency["id"]?.intValue)
@@ -106,18 +136,9 @@ struct TETRAChannelTests {
         let out = try await query("SELECT issi, direction, text, sent_by FROM sds_messages WHERE direction = 'out'")
         #expect(out == [["2003", "out", "RETURN TO STATION", "root"]], "\(out)")
 
-        // Keying goes through the terminal (ATD on the talkgroup, then +CTXG); unkey releases it.
-        // First the emergency call's transmission must end (keying is refused while receiving).
-        _ = try await eventuallyAsync("the channel to be quiet", timeout: .seconds(30), every: .milliseconds(250)) { () async throws -> Bool? in
-            let reply = try await daemon.request("channels")
-            let channel = reply.at("result", "channels")?.arrayValue?.first
-            return channel?["receiving"] == .bool(false) && channel?["ptt"]?.stringValue == "up" ? true : nil
-        }
-        let keyed = try await daemon.request("key", ["channel": "tetra1"])
-        #expect(keyed.isOK && keyed.at("result", "outcome")?.stringValue == "keyed", "\(keyed)\n\(context())")
-        try await Task.sleep(for: .seconds(1))
-        let unkeyed = try await daemon.request("unkey", ["channel": "tetra1"])
-        #expect(unkeyed.isOK, "\(unkeyed)")
+        // Out of emergency mode a keying carries no marker (silence: no microphone).
+        let plain = try await keyForAWhile(2.5)
+        #expect(plain.samples > 8000 && plain.peak == 0, "no marker after the acknowledgement: \(plain)")
         do {
             let sent = try await eventuallyAsync("the transmitted row", timeout: .seconds(20), every: .milliseconds(250)) {
                 let rows = try await query("SELECT direction, transmitted_by FROM transmissions WHERE direction = 'tx' AND ended_at IS NOT NULL")
