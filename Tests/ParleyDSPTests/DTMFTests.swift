@@ -112,6 +112,15 @@ struct DTMFTests {
         #expect(Self.digits(Self.decode(samples, sampleRate: sampleRate, blockSize: 160)) == timing.expected)
     }
 
+    /// A 45 ms tone counts wherever it falls on the decoder's 5 ms grid (a 40 ms one only when it
+    /// starts within about 2 ms of a block edge: see ``shortTonesAreIgnoredAndShortBreaksBridged``).
+    @Test(arguments: [0, 7, 13, 20, 27, 33, 39])
+    func fortyFiveMillisecondKeysAreReadWhereverTheyStart(offsetSamples: Int) {
+        let shifted = [Float](repeating: 0, count: offsetSamples)
+            + Self.generate(Self.allKeys, sampleRate: 8000, tone: .milliseconds(45), pause: .milliseconds(40))
+        #expect(Self.digits(Self.decode(shifted, sampleRate: 8000, blockSize: 160)) == Self.allKeys)
+    }
+
     // MARK: - Q.24 frequency and twist
 
     struct LimitCase: Sendable, CustomTestStringConvertible {

@@ -21,7 +21,8 @@ import Foundation
 ///   which is what times its start and end to a few milliseconds).
 ///
 /// Windows holding the same key make a tone; it counts as a digit when it lasted at least
-/// ``Configuration/minimumDuration`` (less 5 ms for the block grid) and each of its two tones
+/// ``Configuration/minimumDuration`` (measured by the windows it fills, which a clean tone of that
+/// length always does wherever it starts on the block grid) and each of its two tones
 /// is coherent over the whole digit: its power summed over the digit at one frequency reaches
 /// ``Configuration/minimumCoherence`` of its mean power over the windows. A key's tones hold
 /// frequency and level; a voice's harmonics glide and swell, and this is what tells most
@@ -58,7 +59,7 @@ public struct DTMFDecoder: Sendable {
 
         public init(
             sampleRate: Double,
-            frequencyTolerance: Double = 0.025,
+            frequencyTolerance: Double = 0.018,
             normalTwist: Double = 8,
             reverseTwist: Double = 4,
             minimumToneShare: Double = 0.35,
@@ -163,6 +164,9 @@ public struct DTMFDecoder: Sendable {
     /// Block sums kept per run for the coherence check: 2 s.
     static let maximumRunBlocks = 400
 
+    /// A window's tones may lie this far off (Q.24's reject limit); the digit's mean offset
+    /// must lie within ``Configuration/frequencyTolerance``.
+    static let windowFrequencyTolerance = 0.035
     /// Block 5 ms, window 25 ms.
     static let blockDuration = 0.005
     static let windowBlocks = 5
@@ -184,7 +188,10 @@ public struct DTMFDecoder: Sendable {
             blockDuration: Self.blockDuration, windowBlocks: Self.windowBlocks)
         let block = blocks.blockLength
         let rate = configuration.sampleRate
-        self.minimumRunLength = ToneGenerator.sampleCount(configuration.minimumDuration, sampleRate: rate) - block
+        // A clean tone of the minimum length, wherever it starts on the block grid, fills
+        // windows from at most half a block before its start to half a block past its end
+        // (edge blocks at least half filled), and so spans at least its own length.
+        self.minimumRunLength = ToneGenerator.sampleCount(configuration.minimumDuration, sampleRate: rate) - block / 2
         self.bridgeLength = ToneGenerator.sampleCount(configuration.minimumPause, sampleRate: rate) / 2
         self.dominance = pow(10, -configuration.groupDominance / 10)
         self.normalTwistRatio = pow(10, configuration.normalTwist / 10)
@@ -287,15 +294,18 @@ public struct DTMFDecoder: Sendable {
             (current.rowBlocks, current.offsetSums.row, current.powerSums.row),
             (current.columnBlocks, current.offsetSums.column, current.powerSums.column),
         ]
-        for (sums, offsetSum, powerSum) in checks {
+        let tones = [DTMF.rowFrequencies[current.digit / 4], DTMF.columnFrequencies[current.digit % 4]]
+        for (tone, (sums, offsetSum, powerSum)) in zip(tones, checks) {
+            guard abs(offsetSum / windows) <= configuration.frequencyTolerance * tone else { return false }
             let turn = 2 * Double.pi * (offsetSum / windows) * Double(blocks.blockLength) / configuration.sampleRate
             let middle = Double(count - 1) / 2
             var re = 0.0, im = 0.0
             for k in 0..<count {
                 let angle = -turn * (Double(k) - middle)
                 let c = cos(angle), s = sin(angle)
-                re += sums[k].re * c - sums[k].im * s
-                im += sums[k].re * s + sums[k].im * c
+                let sum = sums[k]
+                re += sum.re * c - sum.im * s
+                im += sum.re * s + sum.im * c
             }
             let samples = Double(count * blocks.blockLength)
             let power = 2 * (re * re + im * im) / (samples * samples)
@@ -331,7 +341,7 @@ public struct DTMFDecoder: Sendable {
         var turns = [0.0, 0.0]
         for (slot, index) in [row, column].enumerated() {
             let turn = blocks.turn(index)
-            guard abs(blocks.offset(turn: turn)) <= configuration.frequencyTolerance * tones[index] else { return nil }
+            guard abs(blocks.offset(turn: turn)) <= Self.windowFrequencyTolerance * tones[index] else { return nil }
             turns[slot] = turn
             powers[slot] = blocks.power(index, turnedBack: turn)
         }
