@@ -12,7 +12,7 @@ import ParleyDSP
 struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "Decode TTY, V.21 textphone or caller-ID audio in a WAV file (offline, no daemon).",
+        abstract: "Decode TTY, V.21 textphone, caller-ID, DTMF or 5-tone selcall audio in a WAV file (offline, no daemon).",
         discussion: """
             Reads 16-bit PCM mono WAV at any sample rate (convert other files with \
             sox IN.wav -b 16 -c 1 OUT.wav) and prints what Parley's decoders find, with the time \
@@ -20,6 +20,11 @@ struct DecodeCommand: ParsableCommand {
               tty       one line per message: speed, text, the raw 5-bit codes
               v21       one line per message and channel: text, parity errors
               callerid  one line per burst: standard, number, name, date/time, checksum
+              dtmf      one line per digit string (digits less than a second apart): the
+                        digits, its end, and when each digit started
+              ccir, zvei1, eea
+                        one line per 5-tone selcall id: the id, the tones as sent (E is the
+                        repeat tone), its end
             A message ends where more than a second passes without a character. With --json, one \
             JSON object per line and detection, with the same fields.
 
@@ -28,7 +33,16 @@ struct DecodeCommand: ParsableCommand {
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case tty, v21, callerid
+        case tty, v21, callerid, dtmf, ccir, zvei1, eea
+
+        var selcallStandard: SelcallStandard? {
+            switch self {
+            case .ccir: .ccir
+            case .zvei1: .zvei1
+            case .eea: .eea
+            case .tty, .v21, .callerid, .dtmf: nil
+            }
+        }
     }
 
     enum Table: String, ExpressibleByArgument, CaseIterable {
@@ -47,7 +61,9 @@ struct DecodeCommand: ParsableCommand {
         }
     }
 
-    @Option(help: ArgumentHelp("What to look for: tty (Baudot 45.45/50 baud), v21 (V.21 textphone) or callerid (V.23 / Bell 202 FSK).", valueName: "mode"))
+    @Option(help: ArgumentHelp(
+        "What to look for: tty (Baudot 45.45/50 baud), v21 (V.21 textphone), callerid (V.23 / Bell 202 FSK), dtmf, or 5-tone selcall ccir, zvei1 or eea.",
+        valueName: "mode"))
     var mode: Mode
 
     @Argument(help: ArgumentHelp("The recording: 16-bit PCM mono WAV, any sample rate.", valueName: "file.wav"), completion: .file(extensions: ["wav"]))
@@ -69,7 +85,7 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         let reader = try WAVReader(path: file)
-        let minimumRate = mode == .callerid ? 6000 : 4000
+        let minimumRate = [.callerid, .dtmf, .ccir, .zvei1, .eea].contains(mode) ? 6000 : 4000
         guard reader.sampleRate >= minimumRate else {
             throw ParleyctlError.badInput(
                 "\(file) is sampled at \(reader.sampleRate) Hz; --mode \(mode.rawValue) needs at least \(minimumRate) Hz — "
@@ -80,6 +96,8 @@ struct DecodeCommand: ParsableCommand {
         case .tty: TTYOfflineDecoder(sampleRate: sampleRate, table: (table ?? .us).baudot)
         case .v21: V21OfflineDecoder(sampleRate: sampleRate, channels: (v21Channel ?? .both).channels)
         case .callerid: CallerIDOfflineDecoder(sampleRate: sampleRate)
+        case .dtmf: DTMFOfflineDecoder(sampleRate: sampleRate)
+        case .ccir, .zvei1, .eea: SelcallOfflineDecoder(sampleRate: sampleRate, standard: mode.selcallStandard ?? .ccir)
         }
         while let block = try reader.next() {
             decoder.feed(block)
@@ -298,6 +316,74 @@ struct CallerIDOfflineDecoder: OfflineDecoder {
                 "date_time": optional(callerID?.time?.description), "number": optional(callerID?.number),
                 "number_absence": optional(callerID?.numberAbsence?.rawValue), "name": optional(callerID?.name),
                 "name_absence": optional(callerID?.nameAbsence?.rawValue), "problem": optional(detection.problem),
+            ])))
+    }
+}
+
+// MARK: - DTMF
+
+struct DTMFOfflineDecoder: OfflineDecoder {
+    private var decoder: DTMFDecoder
+    private var detections: [DTMFDecoder.Detection] = []
+
+    init(sampleRate: Double) {
+        self.decoder = DTMFDecoder(configuration: .init(sampleRate: sampleRate))
+    }
+
+    mutating func feed(_ samples: [Int16]) {
+        detections += decoder.process(samples)
+    }
+
+    mutating func finish() -> [Finding] {
+        detections += decoder.finish()
+        var findings: [Finding] = []
+        var index = 0
+        for string in DTMFDecoder.strings(of: detections, gap: .seconds(Decoding.messageGap)) {
+            let digits = detections[index..<index + string.digits.count]
+            index += string.digits.count
+            let starts = digits.map { Decoding.seconds($0.startTime) }
+            findings.append(Finding(
+                time: string.startTime,
+                line: "\(Decoding.seconds(string.startTime))  DTMF  \(Decoding.quoted(string.digits))  "
+                    + "ends \(Decoding.seconds(string.endTime))  digits at \(starts.joined(separator: " "))",
+                json: .object([
+                    "mode": "dtmf", "time": Decoding.jsonSeconds(string.startTime), "end": Decoding.jsonSeconds(string.endTime),
+                    "digits": .string(string.digits),
+                    "digit_times": .array(digits.map { Decoding.jsonSeconds($0.startTime) }),
+                    "digit_ends": .array(digits.map { Decoding.jsonSeconds($0.endTime) }),
+                ])))
+        }
+        return findings
+    }
+}
+
+// MARK: - Selcall
+
+struct SelcallOfflineDecoder: OfflineDecoder {
+    private var decoder: SelcallDecoder
+    private var findings: [Finding] = []
+
+    init(sampleRate: Double, standard: SelcallStandard) {
+        self.decoder = SelcallDecoder(configuration: .init(sampleRate: sampleRate, standard: standard))
+    }
+
+    mutating func feed(_ samples: [Int16]) {
+        for detection in decoder.process(samples) { record(detection) }
+    }
+
+    mutating func finish() -> [Finding] {
+        for detection in decoder.finish() { record(detection) }
+        return findings
+    }
+
+    private mutating func record(_ detection: SelcallDecoder.Detection) {
+        findings.append(Finding(
+            time: detection.startTime,
+            line: "\(Decoding.seconds(detection.startTime))  \(detection.standard)  id \(detection.id)  tones \(detection.tones)  "
+                + "ends \(Decoding.seconds(detection.endTime))",
+            json: .object([
+                "mode": .string(detection.standard.rawValue), "time": Decoding.jsonSeconds(detection.startTime),
+                "end": Decoding.jsonSeconds(detection.endTime), "id": .string(detection.id), "tones": .string(detection.tones),
             ])))
     }
 }

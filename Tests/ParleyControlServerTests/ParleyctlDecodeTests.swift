@@ -160,13 +160,105 @@ struct ParleyctlDecodeTests {
         #expect(abs(time - (0.1 + 200.0 / 1200)) < 0.01)
     }
 
+    // MARK: - DTMF and selcall
+
+    /// sox's `synth` as one effects chain per piece, joined end to end.
+    static func soxSynth(_ pieces: [[String]], sampleRate: Int) throws -> URL {
+        let url = Tools.temporaryFile("wav")
+        var arguments = ["-n", "-r", String(sampleRate), "-b", "16", "-c", "1", url.path]
+        for (index, piece) in pieces.enumerated() {
+            if index > 0 { arguments.append(":") }
+            arguments += piece
+        }
+        let run = try Tools.run("/usr/bin/sox", arguments)
+        try #require(run.status == 0, "\(run.stderr)")
+        return url
+    }
+
+    static let silence = ["synth", "0.3", "sine", "0", "vol", "0"]
+
+    /// "1*5" as 697+1209, 941+1209, 770+1336 Hz (Q.23), 60 ms each with 60 ms pauses, then
+    /// 1.2 s later "90" (852+1477, 941+1336).
+    static func dtmfPieces() -> [[String]] {
+        func key(_ low: Int, _ high: Int) -> [String] {
+            ["synth", "0.06", "sine", String(low), "synth", "0.06", "sine", "mix", String(high), "vol", "0.3", "pad", "0", "0.06"]
+        }
+        return [silence, key(697, 1209), key(941, 1209), key(770, 1336), ["synth", "1.2", "sine", "0", "vol", "0"], key(852, 1477), key(941, 1336), silence]
+    }
+
+    @Test(arguments: [8000, 44100])
+    func dtmfDigitStringsArePrintedWithTheirTimes(sampleRate: Int) async throws {
+        let wav = try Self.soxSynth(Self.dtmfPieces(), sampleRate: sampleRate)
+        defer { Tools.remove(wav) }
+        let human = try await ParleyctlTests.parleyctl(["decode", "--mode", "dtmf", wav.path])
+        #expect(human.status == 0, "\(human.stderr)")
+        let lines = human.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count == 3, "\(human.stdout)")
+        // "TIME  DTMF  "DIGITS"  ends TIME  digits at TIME TIME …", times within 6 ms.
+        func times(_ line: String) -> [Double] { line.split(separator: " ").compactMap { Double($0) } }
+        #expect(lines[0].contains("  DTMF  \"1*5\"  ends "), "\(lines[0])")
+        #expect(lines[1].contains("  DTMF  \"90\"  ends "), "\(lines[1])")
+        for (line, expected) in zip(lines, [[0.3, 0.6, 0.3, 0.42, 0.54], [1.86, 2.04, 1.86, 1.98]]) {
+            let got = times(line)
+            #expect(got.count == expected.count && zip(got, expected).allSatisfy { abs($0 - $1) <= 0.006 }, "\(line)")
+        }
+        #expect(lines[2].contains("2 found") && lines[2].contains("\(sampleRate) Hz (dtmf)"))
+
+        let json = try await ParleyctlTests.parleyctl(["decode", "--mode", "dtmf", "--json", wav.path])
+        #expect(json.status == 0, "\(json.stderr)")
+        let objects = try json.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        try #require(objects.count == 2)
+        #expect(objects[0].at("mode") == "dtmf")
+        #expect(objects[0].at("digits") == "1*5")
+        #expect(objects[1].at("digits") == "90")
+        let digitTimes = objects[0].at("digit_times")?.arrayValue ?? []
+        let times = digitTimes.compactMap { $0.doubleValue }
+        #expect(times.count == 3)
+        for (time, expected) in zip(times, [0.3, 0.42, 0.54]) { #expect(abs(time - expected) <= 0.006, "\(times)") }
+        let end = try #require(objects[1].at("end")?.doubleValue)
+        #expect(abs(end - 2.04) <= 0.006)
+    }
+
+    /// "12234" — the second 2 as the repeat tone — in each standard's tones and length,
+    /// written out here from the standards.
+    @Test(arguments: [
+        ("ccir", "CCIR", [1124, 1197, 2110, 1275, 1358], 0.1),
+        ("zvei1", "ZVEI1", [1060, 1160, 2600, 1270, 1400], 0.07),
+        ("eea", "EEA", [1124, 1197, 2110, 1275, 1358], 0.04),
+    ] as [(String, String, [Int], Double)])
+    func selcallIdsArePrintedWithTheirTones(mode: String, name: String, tones: [Int], seconds: Double) async throws {
+        let pieces = [Self.silence] + tones.map { ["synth", String(seconds), "sine", String($0), "vol", "0.5"] } + [Self.silence]
+        let wav = try Self.soxSynth(pieces, sampleRate: 16000)
+        defer { Tools.remove(wav) }
+        let human = try await ParleyctlTests.parleyctl(["decode", "--mode", mode, wav.path])
+        #expect(human.status == 0, "\(human.stderr)")
+        let lines = human.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count == 2, "\(human.stdout)")
+        let end = Decoding.seconds(0.3 + 5 * seconds)
+        #expect(lines[0] == "0.300  \(name)  id 12234  tones 12E34  ends \(end)", "\(lines[0])")
+        #expect(lines[1].contains("1 found"))
+
+        let json = try await ParleyctlTests.parleyctl(["decode", "--mode", mode, "--json", wav.path])
+        let object = try JSONValue.parse(json.stdout.trimmingCharacters(in: .newlines))
+        #expect(object.at("mode")?.stringValue == mode)
+        #expect(object.at("id") == "12234")
+        #expect(object.at("tones") == "12E34")
+        #expect(abs((object.at("time")?.doubleValue ?? 0) - 0.3) <= 0.006)
+
+        // The other standards' decoders find nothing in it.
+        for other in ["ccir", "zvei1", "eea"] where other != mode {
+            let run = try await ParleyctlTests.parleyctl(["decode", "--mode", other, "--json", wav.path])
+            #expect(run.stdout.isEmpty, "\(other): \(run.stdout)")
+        }
+    }
+
     // MARK: - Nothing there, bad input
 
     @Test func silenceDecodesToNothingAndSaysSo() async throws {
         let wav = Tools.temporaryFile("wav")
         defer { Tools.remove(wav) }
         try Tools.writeWAV([Int16](repeating: 0, count: 16000), sampleRate: 16000, to: wav)
-        for mode in ["tty", "v21", "callerid"] {
+        for mode in ["tty", "v21", "callerid", "dtmf", "ccir", "zvei1", "eea"] {
             let human = try await ParleyctlTests.parleyctl(["decode", "--mode", mode, wav.path])
             #expect(human.status == 0, "\(human.stderr)")
             #expect(human.stdout == "nothing decoded in 1.000 s of audio at 16000 Hz (\(mode))\n")
@@ -230,6 +322,11 @@ struct ParleyctlDecodeTests {
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("--table applies to --mode tty only"))
     }
+}
+
+/// Seconds as parleyctl prints them: three decimals.
+private enum Decoding {
+    static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
 }
 
 /// External programs, WAV files and FSK for the decode tests.
