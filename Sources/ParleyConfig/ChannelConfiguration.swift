@@ -32,13 +32,17 @@ extension ParleyConfiguration {
         /// squelch with the talker's ISSI, and reports unit statuses, text and emergencies.
         /// With it, `ptt` is not given and the squelch needs no source of its own.
         public var tetra: TETRA?
+        /// `ani`: the talker identification sent on the channel's audio — `dtmf`, or 5-tone
+        /// selcall `ccir`, `zvei1` or `eea`. Decoded ids become transmissions' talker ids.
+        /// Default none.
+        public var ani: ANI?
 
         public init(
             id: String, name: String? = nil, capture: Capture, playback: AudioEndpoint? = nil,
             transmitAudio: AudioEndpoint? = nil, dispatcherAudio: AudioEndpoint? = nil, squelch: Squelch = Squelch(),
             preRoll: Duration = .milliseconds(300),
             ptt: PTT? = nil, keying: FloorControlConfiguration = FloorControlConfiguration(),
-            emergencyMarkerInterval: Duration? = .seconds(10), tetra: TETRA? = nil
+            emergencyMarkerInterval: Duration? = .seconds(10), tetra: TETRA? = nil, ani: ANI? = nil
         ) {
             self.id = id
             self.name = name ?? id
@@ -52,10 +56,16 @@ extension ParleyConfiguration {
             self.keying = keying
             self.emergencyMarkerInterval = emergencyMarkerInterval
             self.tetra = tetra
+            self.ani = ani
         }
 
         /// Whether the channel can transmit: a PTT, or a TETRA terminal.
         public var hasTransmitter: Bool { ptt != nil || tetra != nil }
+    }
+
+    /// `ani` — how a channel's talkers identify themselves on its audio.
+    public enum ANI: String, Sendable, Equatable, CaseIterable {
+        case dtmf, ccir, zvei1, eea
     }
 
     /// `tetra:` — a channel's TETRA terminal (ETSI EN 300 392-5 PEI on a serial port).

@@ -43,6 +43,7 @@ extension ConfigValue {
         }
         let ptt = try entry.optional("ptt", default: nil) { try $0.ptt() }
         let tetra = try entry.optional("tetra", default: ParleyConfiguration.TETRA?.none) { try $0.tetra() }
+        let ani = try entry.optional("ani", default: ParleyConfiguration.ANI?.none) { try $0.choice(ParleyConfiguration.ANI.self, what: "ANI type") }
         if tetra != nil, let given = entry.present(["ptt"]).first {
             throw given.errorAtKey(.invalidValue, "a channel with a TETRA terminal is keyed through it",
                                    hint: "remove ptt: here, or remove tetra: to key another transmitter")
@@ -60,7 +61,7 @@ extension ConfigValue {
         return ParleyConfiguration.Channel(
             id: id, name: name, capture: capture, playback: playback, transmitAudio: transmitAudio,
             dispatcherAudio: dispatcherAudio, squelch: squelch,
-            preRoll: preRoll, ptt: ptt?.ptt, keying: floor, emergencyMarkerInterval: keying.1, tetra: tetra)
+            preRoll: preRoll, ptt: ptt?.ptt, keying: floor, emergencyMarkerInterval: keying.1, tetra: tetra, ani: ani)
     }
 
     /// `tetra:` — `device`, `baud`, `gssi`, `init`, `emergency_statuses`, `statuses`,

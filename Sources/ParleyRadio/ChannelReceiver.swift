@@ -41,6 +41,8 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
         var openedAt: Date
         var talker: String?
         var emergency = false
+        /// DTMF digits heard during the transmission (the talker id when nothing else named one).
+        var digits = ""
     }
 
     private let channel: ParleyConfiguration.Channel
@@ -67,6 +69,11 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// A talker named before the squelch opened, for the transmission about to open.
     private var pendingTalker: String?
+    /// DTMF digits heard before the squelch opened (VOX attack, debounce), and when the last was.
+    private var pendingDigits = ""
+    private var pendingDigitsSample = 0
+    /// The channel's ANI decoder (`ani:`), fed all received audio.
+    private var ani: ChannelANI?
     /// An emergency raised just before the squelch opened (debounce): when, so the opening
     /// transmission is flagged.
     private var pendingEmergency: C.Instant?
@@ -84,6 +91,7 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
         self.logger = logger
         self.receivingChanged = receivingChanged
         squelch = SquelchStateMachine(configuration: channel.squelch.timing)
+        ani = channel.ani.map { ChannelANI($0, sampleRate: Double(channel.capture.sampleRate)) }
         for source in channel.squelch.sources {
             if case .vox(let settings) = source, vox == nil {
                 vox = VoxDetector(configuration: .init(thresholdDBFS: settings.thresholdDBFS, attack: settings.attack, hang: settings.hang))
@@ -136,6 +144,11 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
         case .capture(.frame(let frame)):
             recorder.append(frame)
             samplesSeen += frame.samples.count
+            if var decoder = ani {
+                let heard = decoder.process(frame.samples)
+                ani = decoder
+                for id in heard { aniHeard(id, sampleRate: frame.sampleRate.rawValue) }
+            }
             if var detector = vox {
                 let action = detector.process(frame.samples, sampleRate: frame.sampleRate.rawValue)
                 vox = detector
@@ -216,8 +229,11 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
             return
         }
         let emergency = pendingEmergency.map { $0.duration(to: clock.now) <= .seconds(2) } ?? false
-        current = Current(rowID: nil, path: path, openedAt: openedAt, talker: pendingTalker, emergency: emergency)
+        // DTMF digits from just before the opening (within 2 s) belong to this transmission.
+        let digits = samplesSeen - pendingDigitsSample <= rate.rawValue * 2 ? pendingDigits : ""
+        current = Current(rowID: nil, path: path, openedAt: openedAt, talker: pendingTalker, emergency: emergency, digits: digits)
         pendingTalker = nil
+        pendingDigits = ""
         pendingEmergency = nil
         status.update { $0.receiving = true }
         await receivingChanged(true)
@@ -246,7 +262,7 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
             summary = TransmissionSummary(
                 endedAt: Timestamp.millis(recording.endedAt), durationMillis: recording.duration.wholeMilliseconds,
                 peakDBFS: recording.level.peakDBFS, rmsDBFS: recording.level.rmsDBFS, fileSHA256: recording.sha256,
-                talkerID: transmission.talker)
+                talkerID: transmission.talker ?? (transmission.digits.isEmpty ? nil : transmission.digits))
             if let failure = recording.failure {
                 await record(EventDraft(
                     priority: .priority, kind: .channelFault, source: .channel(channel.id),
@@ -257,7 +273,7 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
             let now = Timestamp.millis(wallClock.now())
             summary = TransmissionSummary(
                 endedAt: max(now, Timestamp.millis(transmission.openedAt)), durationMillis: 0, peakDBFS: nil, rmsDBFS: nil,
-                fileSHA256: nil, talkerID: transmission.talker)
+                fileSHA256: nil, talkerID: transmission.talker ?? (transmission.digits.isEmpty ? nil : transmission.digits))
         }
         do {
             var rowID = transmission.rowID
@@ -280,6 +296,30 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
         }
         if forced {
             logger.info("Transmission closed at shutdown", metadata: ["channel.id": "\(channel.id)"])
+        }
+    }
+
+    // MARK: ANI
+
+    /// An id decoded from the channel audio: a selcall id names the talker of the transmission
+    /// in progress (the first one heard wins; a TETRA talker is never replaced); DTMF digits
+    /// are collected and name it when the transmission ends.
+    private func aniHeard(_ heard: ChannelANI.Heard, sampleRate: Int) {
+        switch heard {
+        case .selcall(let id):
+            if current != nil {
+                if current?.talker == nil { current?.talker = id }
+            } else {
+                pendingTalker = pendingTalker ?? id
+            }
+        case .dtmf(let digit):
+            if current != nil {
+                current?.digits.append(digit)
+            } else {
+                if samplesSeen - pendingDigitsSample > sampleRate * 2 { pendingDigits = "" }
+                pendingDigits.append(digit)
+                pendingDigitsSample = samplesSeen
+            }
         }
     }
 

@@ -83,6 +83,7 @@ import Testing
             emergencyStatuses: [0, 65535], statuses: [32768: "available", 32770: "at scene"], responseTimeout: .seconds(3)))
         #expect(configuration.channels[0].ptt == nil && configuration.channels[0].hasTransmitter)
         #expect(configuration.channels[0].squelch.sources.isEmpty, "the terminal opens the squelch; no VOX unless asked for")
+        #expect(configuration.channels[0].ani == nil)
         let second = try #require(configuration.channels.last?.tetra)
         #expect(second.baudRate == 38400 && second.initialisation == nil && second.emergencyStatuses == [0] && second.statuses.isEmpty)
     }
@@ -103,6 +104,13 @@ import Testing
     }
 
     static let badInputs: [BadInput] = [
+        BadInput(name: "unknown ANI type", yaml: """
+            channels:
+              - id: north
+                capture: { device: default }
+                ani: dmtf
+            """, code: .invalidValue, line: 4, column: 10, key: "channels[0].ani",
+            message: "unknown ANI type 'dmtf'", hint: "dtmf, ccir, zvei1, eea"),
         BadInput(name: "TETRA channel with a PTT", yaml: """
             channels:
               - id: north
