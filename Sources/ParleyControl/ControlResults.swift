@@ -99,17 +99,39 @@ public struct StatusResult: Sendable, Hashable, Codable {
         }
     }
 
+    /// The telephone lines at a glance (`parleyctl lines` has each one).
+    public struct Lines: Sendable, Hashable, Codable {
+        public var configured: Int
+        public var down: Int
+        /// Malformed input skipped across all lines since start-up (garbage and overlong
+        /// lines from modems, unreadable caller-ID bursts, undecodable SMS PDUs).
+        public var badInput: Int
+
+        public init(configured: Int, down: Int, badInput: Int) {
+            self.configured = configured
+            self.down = down
+            self.badInput = badInput
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case configured, down, badInput = "bad_input"
+        }
+    }
+
     /// Daemon-level facts (version, uptime, …) as the daemon reports them.
     public var daemon: JSONValue
     public var writer: Writer
     public var store: Store
     public var control: Control
+    /// Absent when no telephone lines are configured.
+    public var lines: Lines?
 
-    public init(daemon: JSONValue, writer: Writer, store: Store, control: Control) {
+    public init(daemon: JSONValue, writer: Writer, store: Store, control: Control, lines: Lines? = nil) {
         self.daemon = daemon
         self.writer = writer
         self.store = store
         self.control = control
+        self.lines = lines
     }
 }
 

@@ -148,6 +148,13 @@ struct ControlCommandRunner: Sendable {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
 
+    /// The telephone lines for `status`: how many, how many down, bad input across them.
+    private func linesSummary() async -> StatusResult.Lines? {
+        guard let lines = await telephony?.lines(), !lines.isEmpty else { return nil }
+        return StatusResult.Lines(
+            configured: lines.count, down: lines.filter { $0.state == "down" }.count, badInput: lines.reduce(0) { $0 + $1.badInput })
+    }
+
     // MARK: Answers
 
     /// Runs a command that answers once; returns the audit detail.
@@ -172,7 +179,8 @@ struct ControlCommandRunner: Sendable {
                     store: StatusResult.Store(
                         path: store.path, events: counts.events, incidents: counts.incidents,
                         openIncidents: counts.openIncidents, auditRows: counts.auditRows),
-                    control: StatusResult.Control(socket: settings.socketPath, connections: connectionCount())))
+                    control: StatusResult.Control(socket: settings.socketPath, connections: connectionCount()),
+                    lines: await linesSummary()))
             return ""
         case .events(let query):
             let result = try await events(query)

@@ -75,6 +75,7 @@ public actor SMSLine: TelephoneLine {
         case .undecodable(let index, let pduHex, let reason):
             logger.warning(
                 "Undecodable SMS kept raw", metadata: ["sms.index": "\(index)", "sms.problem": "\(reason)", "bytes": "\(pduHex.prefix(64))"])
+            await switchboard.badInput(on: line.id, hex: String(pduHex.prefix(128)))
             await commit(index: index, pdu: pduHex, sender: nil, problem: reason)
         case .sent(let reference, _, let requestID):
             sendWaiters.removeValue(forKey: requestID)?.resume(returning: .success(reference))

@@ -132,9 +132,12 @@ public actor SoundCardLine: TelephoneLine {
         // On hook (or ringing): listen for caller ID.
         for detection in decoder.process(block) {
             guard let callerID = detection.callerID else {
+                let hex = detection.bytes.prefix(64).map { CallTextReceiver.hex($0) }.joined(separator: " ")
                 logger.info("Caller ID burst not readable", metadata: [
                     "callerid.standard": "\(detection.standard.rawValue)", "callerid.problem": "\(detection.problem ?? "unknown")",
+                    "bytes": "\(hex)",
                 ])
+                await switchboard.badInput(on: line.id, hex: hex)
                 continue
             }
             logger.info("Caller ID decoded from line audio", metadata: [

@@ -34,6 +34,13 @@ struct StatusCommand: ParsableCommand {
         ])
         print("control")
         Output.fields([("socket", status.control.socket), ("connections", "\(status.control.connections)")])
+        if let lines = status.lines {
+            print("telephone lines")
+            Output.fields([
+                ("lines", "\(lines.configured) (\(lines.down) down)"),
+                ("bad input", "\(lines.badInput) skipped since start (per line: parleyctl lines)"),
+            ])
+        }
     }
 }
 

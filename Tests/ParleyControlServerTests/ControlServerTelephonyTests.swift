@@ -33,6 +33,15 @@ struct ControlServerTelephonyTests {
             #expect(rows.first { $0.entry.command == "calls" }.map { [$0.entry.outcome.rawValue, $0.entry.detail] } == ["ok", "2 queued, 1 active"])
             #expect(rows.first { $0.entry.command == "lines" }?.entry.detail == "4 lines")
             #expect(rows.first { $0.entry.command == "text" }?.entry.arguments == #"{"call":12,"text":"hi"}"#)
+
+            // status sums the lines up: four, one down, the SMS line's three bad inputs.
+            let client = try await daemon.connect()
+            defer { client.close() }
+            let status = try await client.request("status")
+            #expect(status.at("result", "lines") == ["configured": 4, "down": 1, "bad_input": 3], "\(status.canonicalString)")
+            let cli = try await ParleyctlTests.parleyctl(["status", "--socket", daemon.socketPath])
+            #expect(cli.stdout.contains("lines        4 (1 down)") || cli.stdout.contains("4 (1 down)"), "\(cli.stdout)")
+            #expect(cli.stdout.contains("3 skipped since start"), "\(cli.stdout)")
         }
     }
 

@@ -18,6 +18,11 @@ struct SoundCardLineTests {
         let rate = 8000.0
         var samples = [Float](repeating: 0, count: Int(rate * 0.5))
         let encoder = CallerIDEncoder(configuration: .init(sampleRate: rate, standard: .v23, format: .mdmf, alertTone: true, amplitude: 0.3))
+        // First a burst with a bad checksum (line noise): skipped and counted, not used.
+        var damaged = encoder.message(for: CallerID(number: "01632960999"))
+        damaged[damaged.count - 1] &+= 1
+        samples += encoder.modulate(message: damaged)
+        samples += [Float](repeating: 0, count: Int(rate * 0.5))
         samples += encoder.modulate(callerID)
         samples += [Float](repeating: 0, count: max(0, Int(rate * ttyAt) - samples.count))
         var modulator = BaudotModulator(configuration: .init(sampleRate: rate, rate: .baud45))
@@ -80,6 +85,8 @@ struct SoundCardLineTests {
         let lines = try await daemon.request("lines")
         let line = try #require(lines.at("result", "lines")?.arrayValue?.first, "\(lines)")
         #expect(line["kind"]?.stringValue == "soundcard" && line["state"]?.stringValue == "up", "\(line)\n\(daemon.log)")
+        #expect(line["bad_input"]?.intValue == 1, "the damaged burst is counted: \(line)")
+        #expect(daemon.log.contains("Caller ID burst not readable"), "and logged")
         let before = try await calls()
         #expect(before.isEmpty, "no call before the ring: \(before)")
 
