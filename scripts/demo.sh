@@ -35,12 +35,14 @@ mkdir -p demo-state/demo-radio
 # too, but only once the simulator is up). The PTT stand-in must exist: parleyd appends CM108
 # output reports to it.
 radio=demo-state/demo-radio
-rm -f "$radio/north.raw" "$radio/south.raw" "$radio/south-cor.hid"
+rm -f "$radio/north.raw" "$radio/south.raw" "$radio/airwave.raw" "$radio/south-cor.hid"
 : > "$radio/south-ptt.hid"
 sims=()
 "$bin/parley-sim" radio --fresh --audio "$radio/north.raw" --seed 1 &
 sims+=($!)
 "$bin/parley-sim" radio --fresh --audio "$radio/south.raw" --cor "$radio/south-cor.hid" --cor-bit 1 --seed 2 &
+sims+=($!)
+"$bin/parley-sim" radio --fresh --audio "$radio/airwave.raw" --seed 3 &
 sims+=($!)
 for _ in $(seq 1 50); do
   [ -e "$radio/north.raw" ] && [ -e "$radio/south.raw" ] && break
@@ -59,6 +61,11 @@ sims+=($!)
 "$bin/parley-sim" voice-modem --link "$sim/l999.pty" --withheld --delay 8 --repeat-every 60 --hang-up-after 120 &
 sims+=($!)
 "$bin/parley-sim" voice-modem --link "$sim/text.pty" --cli 01632960999 --tty "HELLO I NEED HELP AT 12 HIGH ST GA" --delay 5 --repeat-every 60 &
+sims+=($!)
+# The TETRA terminal of channel airwave: units 2001 and 2002 talk, 2002 reports "at scene",
+# 2003 sends a text and 2004 raises an emergency, then again every three minutes.
+"$bin/parley-sim" tetra --link "$sim/tetra.pty" --gssi 1001 --talker 2001 --talker 2002 --status 2002:0x8002 \
+  --text "2003:ON SCENE AT THE RED LION" --emergency 2004 --delay 15 --gap 8 --every 180 &
 sims+=($!)
 "$bin/parley-sim" gsm-modem --link "$sim/sms.pty" --from +447700900123 --delay 10 \
   --text "HELP there is a man with a knife outside the Red Lion on High Street, I cannot talk, please send someone" &
@@ -105,6 +112,15 @@ cat <<INFO
             $bin/parleyctl --socket demo-state/control.sock answer CALL   # the textphone call: its
                                                    # text appears in tail as text.received
             $bin/parleyctl --socket demo-state/control.sock hangup CALL
+
+  TETRA: channel airwave is a talkgroup on a simulated terminal; its units' statuses,
+  texts and an emergency arrive within half a minute:
+
+            $bin/parleyctl --socket demo-state/control.sock units
+            $bin/parleyctl --socket demo-state/control.sock emergencies
+            $bin/parleyctl --socket demo-state/control.sock ack ID
+            $bin/parleyctl --socket demo-state/control.sock sds 2003 "RETURN TO STATION"
+            $bin/parleyctl --socket demo-state/control.sock key airwave --for 3
 
   Ctrl-C stops the daemon.
 

@@ -145,10 +145,26 @@ public enum RadioSignallingOperations {
     }
 
     /// A unit raised an emergency: a row (open) and `emergency.raised` at emergency priority.
+    /// While the same unit's emergency on the same channel is still open, a repeat (its status,
+    /// its call and the call's transmission usually come together) adds no row: it is an event
+    /// `emergency.repeated` on the open one, which is returned.
     public static func raiseEmergency(
         channelID: String, issi: Int64?, source: EmergencyRecord.Source, detail: String?, transmissionID: Int64? = nil
     ) -> EventWriter.Operation<EmergencyRecord> {
         { db, context in
+            if let issi, let open = try Row.fetchOne(
+                db, sql: "\(EmergencyRecord.select) WHERE channel_id = ? AND issi = ? AND acknowledged_at IS NULL ORDER BY id LIMIT 1",
+                arguments: [channelID, issi]
+            ).map(EmergencyRecord.decode) {
+                var draft = event(open, kind: "emergency.repeated", source: .channel(channelID))
+                if case .object(var payload) = draft.payload {
+                    payload["repeated_source"] = .string(source.rawValue)
+                    if let detail { payload["repeated_detail"] = .string(detail) }
+                    if let transmissionID { payload["repeated_transmission"] = .int(transmissionID) }
+                    draft.payload = .object(payload)
+                }
+                return (open, [draft])
+            }
             try db.execute(
                 sql: """
                     INSERT INTO emergencies (channel_id, issi, source, detail, raised_at, transmission_id) VALUES (?, ?, ?, ?, ?, ?)

@@ -9,12 +9,12 @@ import Testing
 struct DemoRadioTests {
     static let demoConfiguration = Repository.file("config/demo.yaml")
 
-    @Test func demoConfigurationPassesTheCheckWithItsTwoChannels() async throws {
+    @Test func demoConfigurationPassesTheCheckWithItsThreeChannels() async throws {
         let directory = try TemporaryDirectory("demochk")
         let result = try await runTool(
             try Products.parleyd(), ["--check-config", "--config", Self.demoConfiguration], in: directory)
         #expect(result.status == .exited(0), "\(result)")
-        #expect(result.stdout.contains("2 channel(s)"), "\(result)")
+        #expect(result.stdout.contains("3 channel(s)"), "\(result)")
     }
 
     @Test func simulatedRadiosOnTheDemoChannelsAreRecorded() async throws {
@@ -56,7 +56,9 @@ struct DemoRadioTests {
         let channels = try await daemon.request("channels")
         #expect(channels.isOK, "\(channels)")
         let ids = channels.at("result", "channels")?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
-        #expect(Set(ids) == ["north", "south"], "\(channels)")
+        // airwave's TETRA terminal is not simulated here (its pty is missing): it stays down and
+        // retries, without holding up the other channels or the shutdown.
+        #expect(Set(ids) == ["north", "south", "airwave"], "\(channels)")
 
         // At least one complete transmission per channel. Generous deadline: it only turns a
         // hang into a failure (the simulators finish their 8 s of audio well within it).

@@ -84,6 +84,31 @@ struct RadioSignallingRecordTests {
         #expect(try store.emergency(raised.0.id)?.acknowledgedBy == "anna")
     }
 
+    @Test func aRepeatFromTheSameUnitWhileItsEmergencyIsOpenAddsNoRow() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, logger: .quiet)
+        let (first, repeated, other, afterAck) = try await withRunningWriter(writer) {
+            let first = try await writer.perform(
+                priority: .emergency, RadioSignallingOperations.raiseEmergency(channelID: "t", issi: 7, source: .status, detail: "status 0"))
+            let repeated = try await writer.perform(
+                priority: .emergency,
+                RadioSignallingOperations.raiseEmergency(channelID: "t", issi: 7, source: .call, detail: "emergency call", transmissionID: nil))
+            let other = try await writer.perform(
+                priority: .emergency, RadioSignallingOperations.raiseEmergency(channelID: "t", issi: 8, source: .call, detail: nil))
+            _ = try await writer.perform(priority: .emergency, RadioSignallingOperations.acknowledgeEmergency(first.0.id, by: "anna"))
+            let afterAck = try await writer.perform(
+                priority: .emergency, RadioSignallingOperations.raiseEmergency(channelID: "t", issi: 7, source: .status, detail: nil))
+            return (first, repeated, other, afterAck)
+        }
+        #expect(repeated.0.id == first.0.id && repeated.1.map(\.kind.rawValue) == ["emergency.repeated"])
+        #expect(try JSONValue.parse(repeated.1[0].payload)["repeated_source"] == "call")
+        #expect(other.0.id != first.0.id && other.1.map(\.kind.rawValue) == ["emergency.raised"], "another unit is another emergency")
+        #expect(afterAck.0.id != first.0.id && afterAck.1.map(\.kind.rawValue) == ["emergency.raised"], "a new one after the acknowledgement")
+        #expect(try store.openEmergencies().map(\.issi) == [8, 7])
+    }
+
     @Test func theSchemaRefusesImpossibleRows() throws {
         let temp = try TemporaryStore()
         defer { temp.remove() }
