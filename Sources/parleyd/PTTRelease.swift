@@ -12,6 +12,16 @@ enum PTTRelease {
         logger.logLevel = .critical
         var allReleased = true
         for channel in channels {
+            if let tetra = channel.tetra {
+                // A TETRA terminal keys a group call whose instance only the running driver
+                // knew; the terminal is reset (ATZ, first in its set-up) when parleyd starts.
+                let resets = tetra.initialisation.map { $0.contains { $0.uppercased() == "ATZ" } } ?? true
+                print("parleyd: \(channel.id): TETRA terminal on \(tetra.device) — "
+                    + (resets
+                        ? "its transmission ends when parleyd starts again (ATZ in the set-up resets the terminal) or at the network's time-out"
+                        : "its transmission ends at the network's time-out; put ATZ in tetra.init to reset the terminal when parleyd starts"))
+                continue
+            }
             guard let ptt = channel.ptt else { continue }
             let device = ChannelPTT.describe(ptt)
             do {
