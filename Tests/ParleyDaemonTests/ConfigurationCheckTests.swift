@@ -13,6 +13,20 @@ struct ConfigurationCheckTests {
         #expect(result.stdout.contains("is valid"), "\(result)")
     }
 
+    @Test func releasePTTSaysWhatHappensToATETRAChannelsTransmission() async throws {
+        let directory = try TemporaryDirectory("relptt")
+        let config = try directory.write("parleyd.yaml", testConfiguration(extra: """
+            channels:
+              - { id: tg1, capture: { device: "null" }, tetra: { device: sim/a.pty, gssi: 1001 } }
+              - { id: tg2, capture: { device: "null" }, tetra: { device: sim/b.pty, gssi: 1002, init: [ATE0] } }
+            """))
+        let result = try await runTool(
+            try Products.parleyd(), ["--config", config, "--state-dir", directory.file("state"), "--release-ptt"], in: directory)
+        #expect(result.status == .exited(0), "\(result)")
+        #expect(result.stdout.contains("tg1: TETRA terminal on") && result.stdout.contains("ATZ in the set-up resets the terminal"), "\(result)")
+        #expect(result.stdout.contains("tg2: TETRA terminal on") && result.stdout.contains("put ATZ in tetra.init"), "\(result)")
+    }
+
     struct BadFile: Sendable, CustomTestStringConvertible {
         var name: String
         var text: String
