@@ -69,14 +69,7 @@ extension ConfigValue {
     func tetra() throws -> ParleyConfiguration.TETRA {
         let mapping = try mapping()
         let device = try mapping.required("device", example: "/dev/ttyUSB0") { try $0.path(example: "/dev/ttyUSB0") }
-        let baud = try mapping.optional("baud", default: 38400) { value in
-            let rate = try value.int(in: 1...4_000_000)
-            guard ParleyConfiguration.supportedBaudRates.contains(rate) else {
-                throw value.error(.invalidValue, "\(rate) bit/s is not a supported serial speed",
-                                  hint: "use one of \(ParleyConfiguration.supportedBaudRates.map(String.init).joined(separator: ", "))")
-            }
-            return rate
-        }
+        let baud = try mapping.optional("baud", default: 38400) { try $0.baudRate() }
         let gssi = try mapping.required("gssi", example: "1001") { try $0.int(in: 1...16_777_215) }
         let commands = try mapping.optional("init", default: [String]?.none) { value -> [String]? in
             try value.list(example: "[ATZ, ATE0, \"AT+CTGS=1,1001\"]").map { item in

@@ -64,6 +64,16 @@ extension ConfigValue {
         return ParleyConfiguration.Line(id: id, name: name, service: service, priority: priority, modem: modem, ttyTableITA2: itaTable)
     }
 
+    /// A serial speed (`baud`): one of ``ParleyConfiguration/supportedBaudRates``.
+    func baudRate() throws -> Int {
+        let rate = try int(in: 1...4_000_000)
+        guard ParleyConfiguration.supportedBaudRates.contains(rate) else {
+            throw error(.invalidValue, "\(rate) bit/s is not a supported serial speed",
+                        hint: "use one of \(ParleyConfiguration.supportedBaudRates.map(String.init).joined(separator: ", "))")
+        }
+        return rate
+    }
+
     /// `emergency`, `priority`, `routine` or `admin`.
     func priority() throws -> Priority {
         let names = Priority.allCases.map(\.name)
@@ -79,14 +89,7 @@ extension ConfigValue {
         let kind = try mapping.required("type", example: "voice") { try $0.choice(ParleyConfiguration.Modem.Kind.self, what: "modem type") }
         if kind == .soundcard { return try soundCardModem(mapping) }
         let device = try mapping.required("device", example: "/dev/ttyACM0") { try $0.path(example: "/dev/ttyACM0") }
-        let baud = try mapping.optional("baud", default: 115_200) { value in
-            let rate = try value.int(in: 1...4_000_000)
-            guard ParleyConfiguration.supportedBaudRates.contains(rate) else {
-                throw value.error(.invalidValue, "\(rate) bit/s is not a supported serial speed",
-                                  hint: "use one of \(ParleyConfiguration.supportedBaudRates.map(String.init).joined(separator: ", "))")
-            }
-            return rate
-        }
+        let baud = try mapping.optional("baud", default: 115_200) { try $0.baudRate() }
         let country = try mapping.optional("country_code", default: String?.none) { value -> String? in
             let text = try value.string(example: "B4")
             guard kind == .voice else {
