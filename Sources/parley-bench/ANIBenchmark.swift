@@ -54,12 +54,7 @@ struct ANIBenchmark: ParsableCommand {
     var espeak: String = "/usr/bin/espeak-ng"
 
     func run() throws {
-        let snrs = try snr.split(separator: ",").map { text -> Double in
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--snr must list numbers in dB, e.g. --snr=-6,0,6; got \(text)")
-            }
-            return value
-        }
+        let snrs = try signalToNoiseRatios(snr, example: "-6,0,6")
         let chosen = try modes.split(separator: ",").map { text -> ANIMode in
             guard let mode = ANIMode(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) else {
                 throw ValidationError("--modes takes dtmf, zvei1, ccir and eea, comma-separated; got \(text)")

@@ -51,12 +51,7 @@ struct TTYBenchmark: ParsableCommand {
     var json = false
 
     func run() throws {
-        let snrs = try snr.split(separator: ",").map { text -> Double in
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--snr must list numbers in dB, e.g. --snr=-14,-8,0,6; got \(text)")
-            }
-            return value
-        }
+        let snrs = try signalToNoiseRatios(snr, example: "-14,-8,0,6")
         let speeds = try rates.split(separator: ",").map { text -> BaudotRate in
             switch text.trimmingCharacters(in: .whitespaces) {
             case "45", "45.45": return .baud45
@@ -424,4 +419,14 @@ private func threadCPUSeconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// `--snr`'s comma-separated list of dB values (for the tty and ani benches).
+func signalToNoiseRatios(_ text: String, example: String) throws -> [Double] {
+    try text.split(separator: ",").map { item -> Double in
+        guard let value = Double(item.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("--snr must list numbers in dB, e.g. --snr=\(example); got \(item)")
+        }
+        return value
+    }
 }
