@@ -138,7 +138,6 @@ struct PEITerminalTests {
         }
         let terminal = PEITerminal(path: pty.slavePath, configuration: Self.configuration("tetra-test"), logger: quietLogger)
         let ptt = TetraPEIPTT(terminal: terminal)
-        let cor = TetraPEICOR(terminal: terminal)
         let log = PEIEventLog()
         let consumer = log.consume(terminal.events)
         let run = Task { await terminal.run() }
@@ -150,10 +149,10 @@ struct PEITerminalTests {
         // Another unit talks.
         fake.unsolicited("\r\n+CTXG: 7,3,0,0,0,2001\r\n")
         #expect(await log.wait { $0.contains(.squelchOpened(callInstance: 7, talker: TETRAIdentity(ssi: 2001), emergency: false)) })
-        #expect(cor.isActive())
-        #expect(cor.current?.talker == TETRAIdentity(ssi: 2001))
+        #expect(terminal.squelch != nil)
+        #expect(terminal.squelch?.talker == TETRAIdentity(ssi: 2001))
         fake.unsolicited("\r\n+CDTXC: 7,0\r\n")
-        #expect(await eventually { !cor.isActive() })
+        #expect(await eventually { terminal.squelch == nil })
 
         // Key and unkey through the PTT driver.
         try await ptt.key()

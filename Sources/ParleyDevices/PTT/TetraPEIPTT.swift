@@ -1,7 +1,7 @@
 /// PTT through a TETRA terminal's PEI (``PEITerminal``): key-up sets up the talkgroup's group
 /// call or demands transmission on it, unkey sends `AT+CUTXC`.
 ///
-/// The terminal is shared with the channel's squelch (``TetraPEICOR``) and short data, and runs
+/// The terminal is shared with the channel's squelch (its grants, as events) and short data, and runs
 /// (``PEITerminal/run()``) under the channel's service; this driver only queues requests, so
 /// it never blocks. ``key()`` throws when the terminal is not ready (not yet initialised, or
 /// faulted) — the key-up could not happen; later failures (the network refusing the floor, the
