@@ -6,7 +6,8 @@ struct WriterState: ~Copyable {
     /// One FIFO per priority, most urgent first: O(1) to add and take, and oldest-first within
     /// a priority without comparing arrival numbers.
     var queue = PriorityQueues()
-    var spaceWaiters = Deque<CheckedContinuation<Void, any Error>>()
+    /// Routine submissions waiting for room in the backlog, oldest first.
+    var parked = Deque<PendingItem>()
     /// The writer thread found the backlog empty and waits on its semaphore; the next
     /// submitter (or shutdown) clears this and signals once.
     var writerSleeping = false
@@ -35,15 +36,11 @@ struct WriterState: ~Copyable {
         return batch
     }
 
-    /// Producers that may now submit, given the room left in the backlog.
-    mutating func releaseWaiters(capacity: Int) -> [CheckedContinuation<Void, any Error>] {
-        var room = capacity - queue.count
-        var released: [CheckedContinuation<Void, any Error>] = []
-        while room > 0, let waiter = spaceWaiters.popFirst() {
-            released.append(waiter)
-            room -= 1
+    /// Moves parked submissions into the backlog while there is room, oldest first.
+    mutating func admitParked(capacity: Int) {
+        while queue.count < capacity, let item = parked.popFirst() {
+            queue.insert(item)
         }
-        return released
     }
 }
 

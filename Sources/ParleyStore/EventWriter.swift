@@ -75,7 +75,7 @@ public final class EventWriter: Service, Sendable {
     public var statistics: Statistics {
         state.withLock { state in
             Statistics(
-                backlog: state.queue.count, waitingProducers: state.spaceWaiters.count,
+                backlog: state.queue.count, waitingProducers: state.parked.count,
                 committedEvents: state.committedEvents, committedBatches: state.committedBatches,
                 failedBatches: state.failedBatches, head: state.head, refusing: state.refusing)
         }
@@ -87,8 +87,10 @@ public final class EventWriter: Service, Sendable {
     @discardableResult
     public func append(_ draft: EventDraft) async throws -> StoredEvent {
         let prepared = try PreparedEvent(draft)
-        let (_, events) = try await enqueue(priority: draft.priority, work: .events([prepared]))
-        return events[0]
+        // The commonest submission has its own path: no arrays and no boxed result per event.
+        return try await withUnsafeThrowingContinuation { continuation in
+            submit(PendingItem(priority: draft.priority, work: .event(prepared), waiter: .event(continuation)))
+        }
     }
 
     /// Records several events in order, in one transaction; returns them as committed.
@@ -112,51 +114,38 @@ public final class EventWriter: Service, Sendable {
         return (result as! Result, events)
     }
 
+    /// Queues the work and waits for its acknowledgement.
     private func enqueue(priority: Priority, work: PendingItem.Work) async throws -> (any Sendable, [StoredEvent]) {
-        try await waitForRoom(priority: priority)
-        return try await withCheckedThrowingContinuation { continuation in
-            let verdict: EnqueueVerdict = state.withLock { state in
-                guard !state.shuttingDown else { return .rejected }
-                state.queue.insert(
-                    PendingItem(priority: priority, work: work, complete: { continuation.resume(with: $0) }))
-                defer { state.writerSleeping = false }
-                return state.writerSleeping ? .queuedWakeWriter : .queued
+        try await withUnsafeThrowingContinuation { continuation in
+            submit(PendingItem(priority: priority, work: work, waiter: .general(continuation)))
+        }
+    }
+
+    /// Queues an item: one lock per submission. When the backlog is full a routine submission
+    /// waits parked, in arrival order, and the writer moves it into the backlog as batches commit
+    /// (`WriterState.admitParked`). Every item is completed exactly once: by its batch, or
+    /// rejected here or at shutdown.
+    private func submit(_ item: PendingItem) {
+        let verdict: EnqueueVerdict = state.withLock { state in
+            guard !state.shuttingDown else { return .rejected }
+            // Emergencies are never made to wait for room; routine work queues behind parked
+            // work so that nothing overtakes within a priority.
+            if item.priority != .emergency, state.queue.count >= self.queueCapacity || !state.parked.isEmpty {
+                state.parked.append(item)
+                return .queued
             }
-            switch verdict {
-            case .rejected: continuation.resume(throwing: StoreError.shuttingDown)
-            case .queuedWakeWriter: wake.signal()
-            case .queued: break
-            }
+            state.queue.insert(item)
+            defer { state.writerSleeping = false }
+            return state.writerSleeping ? .queuedWakeWriter : .queued
+        }
+        switch verdict {
+        case .rejected: item.complete(.failure(StoreError.shuttingDown))
+        case .queuedWakeWriter: wake.signal()
+        case .queued: break
         }
     }
 
     private enum EnqueueVerdict { case rejected, queued, queuedWakeWriter }
-
-    private func waitForRoom(priority: Priority) async throws {
-        if priority == .emergency { return }
-        while true {
-            let verdict: RoomVerdict = state.withLock { state in
-                if state.shuttingDown { return .shuttingDown }
-                if state.queue.count < self.queueCapacity { return .room }
-                return .full
-            }
-            switch verdict {
-            case .room: return
-            case .shuttingDown: throw StoreError.shuttingDown
-            case .full:
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    let resumeNow: Bool = state.withLock { state in
-                        if state.shuttingDown || state.queue.count < self.queueCapacity { return true }
-                        state.spaceWaiters.append(continuation)
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            }
-        }
-    }
-
-    private enum RoomVerdict { case room, full, shuttingDown }
 
     // MARK: Running
 
@@ -192,14 +181,14 @@ public final class EventWriter: Service, Sendable {
 
     /// Stops taking new work; `run()` returns once the backlog is written.
     public func beginShutdown() {
-        let waiters: [CheckedContinuation<Void, any Error>] = state.withLock { state in
+        let parked: [PendingItem] = state.withLock { state in
             state.shuttingDown = true
-            let waiters = Array(state.spaceWaiters)
-            state.spaceWaiters.removeAll()
-            return waiters
+            let parked = Array(state.parked)
+            state.parked.removeAll()
+            return parked
         }
         wakeWriter()
-        for waiter in waiters { waiter.resume(throwing: StoreError.shuttingDown) }
+        for item in parked { item.complete(.failure(StoreError.shuttingDown)) }
     }
 
     /// The writer thread's loop: batch, commit, hand the acknowledgements to the delivery queue.
@@ -297,19 +286,18 @@ public final class EventWriter: Service, Sendable {
         } catch {
             outcome = .failure(error)
         }
-        let waiters: [CheckedContinuation<Void, any Error>]
         switch outcome {
         case .success(let result):
-            let (recovered, ws): (String?, [CheckedContinuation<Void, any Error>]) = state.withLock { state in
+            let recovered: String? = state.withLock { state in
                 state.head = result.head
                 state.lastTimestamp = result.timestamp
                 state.committedEvents += Int64(result.eventCount)
                 state.committedBatches += 1
                 let recovered = state.refusing
                 state.refusing = nil
-                return (recovered, state.releaseWaiters(capacity: self.queueCapacity))
+                state.admitParked(capacity: self.queueCapacity)
+                return recovered
             }
-            waiters = ws
             if let recovered {
                 logger.notice("Incident store accepting writes again", metadata: ["store.previous_error": "\(recovered)"])
             }
@@ -318,17 +306,16 @@ public final class EventWriter: Service, Sendable {
             feed.publish(result.head.sequence)
             return {
                 for (item, itemOutcome) in zip(batch, result.outcomes) { item.complete(itemOutcome) }
-                for waiter in waiters { waiter.resume() }
             }
         case .failure(let error):
             let storeError = Self.classify(error)
-            let (firstFailure, ws): (Bool, [CheckedContinuation<Void, any Error>]) = state.withLock { state in
+            let firstFailure: Bool = state.withLock { state in
                 state.failedBatches += 1
                 let first = state.refusing == nil
                 state.refusing = storeError.description
-                return (first, state.releaseWaiters(capacity: self.queueCapacity))
+                state.admitParked(capacity: self.queueCapacity)
+                return first
             }
-            waiters = ws
             if firstFailure {
                 logger.error(
                     "Incident store refusing writes",
@@ -336,7 +323,6 @@ public final class EventWriter: Service, Sendable {
             }
             return {
                 for item in batch { item.complete(.failure(storeError)) }
-                for waiter in waiters { waiter.resume() }
             }
         }
     }
@@ -345,23 +331,27 @@ public final class EventWriter: Service, Sendable {
         var head: ChainHead
         var timestamp: Int64
         var eventCount: Int
-        var outcomes: [Result<(any Sendable, [StoredEvent]), any Error>]
+        var outcomes: [ItemOutcome]
     }
 
     private static func writeBatch(_ batch: [PendingItem], in db: Database, head: ChainHead, now: Int64) throws -> BatchResult {
         var chain = head
-        var outcomes: [Result<(any Sendable, [StoredEvent]), any Error>] = []
+        var outcomes: [ItemOutcome] = []
         outcomes.reserveCapacity(batch.count)
         let insert = try EventInsertStatement(db)
         let context = OperationContext(timestampMillis: now)
         var eventCount = 0
         for item in batch {
             switch item.work {
+            case .event(let draft):
+                // Validated on submission: only a batch-fatal error (disk full, I/O) can fail this.
+                outcomes.append(.event(try chainAndInsert(draft, chain: &chain, insert: insert, now: now)))
+                eventCount += 1
             case .events(let drafts):
                 // Validated on submission: only a batch-fatal error (disk full, I/O) can fail these.
                 let stored = try chainAndInsert(drafts, chain: &chain, insert: insert, now: now)
                 eventCount += stored.count
-                outcomes.append(.success(((), stored)))
+                outcomes.append(.general(((), stored)))
             case .operation(let operation):
                 let before = chain
                 do {
@@ -372,7 +362,7 @@ public final class EventWriter: Service, Sendable {
                         return .commit
                     }
                     eventCount += outcome!.1.count
-                    outcomes.append(.success(outcome!))
+                    outcomes.append(.general(outcome!))
                 } catch {
                     if isBatchFatal(error) { throw error }
                     chain = before
@@ -396,23 +386,29 @@ public final class EventWriter: Service, Sendable {
         var stored: [StoredEvent] = []
         stored.reserveCapacity(drafts.count)
         for draft in drafts {
-            let sequence = chain.sequence + 1
-            let hash = EventChain.hash(
-                sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind.rawValue,
-                source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
-                previousHash: chain.hash)
-            try insert.insert(
-                sequence: sequence, recordedAt: now, priority: draft.priority, kind: draft.kind.rawValue,
-                source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
-                previousHash: chain.hash, hash: hash)
-            stored.append(
-                StoredEvent(
-                    sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind,
-                    source: draft.source, incidentID: draft.incidentID, payload: draft.payload,
-                    previousHash: chain.hash, hash: hash))
-            chain = ChainHead(sequence: sequence, hash: hash)
+            stored.append(try chainAndInsert(draft, chain: &chain, insert: insert, now: now))
         }
         return stored
+    }
+
+    private static func chainAndInsert(
+        _ draft: PreparedEvent, chain: inout ChainHead, insert: EventInsertStatement, now: Int64
+    ) throws -> StoredEvent {
+        let sequence = chain.sequence + 1
+        let hash = EventChain.hash(
+            sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind.rawValue,
+            source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
+            previousHash: chain.hash)
+        try insert.insert(
+            sequence: sequence, recordedAt: now, priority: draft.priority, kind: draft.kind.rawValue,
+            source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
+            previousHash: chain.hash, hash: hash)
+        let event = StoredEvent(
+            sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind,
+            source: draft.source, incidentID: draft.incidentID, payload: draft.payload,
+            previousHash: chain.hash, hash: hash)
+        chain = ChainHead(sequence: sequence, hash: hash)
+        return event
     }
 
     /// Errors that mean the whole transaction cannot commit (as opposed to one operation's
@@ -467,23 +463,52 @@ struct PreparedEvent: Sendable {
 
 struct PendingItem: Sendable {
     enum Work: Sendable {
-        /// Plain events, validated and encoded on submission.
+        /// One plain event (`append(_:)`), validated and encoded on submission.
+        case event(PreparedEvent)
+        /// Plain events in order, validated and encoded on submission.
         case events([PreparedEvent])
         /// Record changes plus events, run in a savepoint.
         case operation(@Sendable (Database, EventWriter.OperationContext) throws -> (any Sendable, [PreparedEvent]))
     }
 
+    /// The submitter, suspended until its batch commits (or fails). Resumed exactly once.
+    enum Waiter: Sendable {
+        case event(UnsafeContinuation<StoredEvent, any Error>)
+        case general(UnsafeContinuation<(any Sendable, [StoredEvent]), any Error>)
+    }
+
     let priority: Priority
     let work: Work
-    let complete: @Sendable (Result<(any Sendable, [StoredEvent]), any Error>) -> Void
+    let waiter: Waiter
 
     /// How many events this item is expected to add to a batch (operations usually add one).
     var weight: Int {
-        if case .events(let events) = work { return max(events.count, 1) }
-        return 1
+        switch work {
+        case .event: 1
+        case .events(let events): max(events.count, 1)
+        case .operation: 1
+        }
+    }
+
+    func complete(_ outcome: ItemOutcome) {
+        switch (waiter, outcome) {
+        case (.event(let continuation), .event(let event)): continuation.resume(returning: event)
+        case (.general(let continuation), .general(let result)): continuation.resume(returning: result)
+        case (.event(let continuation), .failure(let error)): continuation.resume(throwing: error)
+        case (.general(let continuation), .failure(let error)): continuation.resume(throwing: error)
+        case (.event(let continuation), .general):
+            continuation.resume(throwing: StoreError.writeFailed("internal: an event submission got an operation's result"))
+        case (.general(let continuation), .event(let event)): continuation.resume(returning: ((), [event]))
+        }
     }
 }
 
+/// What a batch did with one item.
+enum ItemOutcome: Sendable {
+    case event(StoredEvent)
+    case general((any Sendable, [StoredEvent]))
+    case failure(any Error)
+}
 
 /// Hands an object to a thread exactly once, so the thread's closure does not keep it alive.
 final class ThreadOwner<Object: AnyObject & Sendable>: Sendable {
