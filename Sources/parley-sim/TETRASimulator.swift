@@ -62,6 +62,8 @@ struct TETRASimulator {
     private var nextItem = 0
     private var nextItemAt: Duration?
     private var talkEndsAt: Duration?
+    /// The call priority of the host's last `AT+CTSDC` (its last field), logged when it dials.
+    private var setupPriority = "?"
     private var sdsInstance = 0
 
     init(settings: Settings) {
@@ -107,6 +109,10 @@ struct TETRASimulator {
             nextItemAt = now + settings.delay
         }
         let ok = "\r\nOK\r\n"
+        if command.hasPrefix("AT+CTSDC=") {
+            setupPriority = command.split(separator: ",").last.map(String.init) ?? "?"
+            return .init(bytes: Array(ok.utf8))
+        }
         if command.hasPrefix("ATD") {
             guard let gssi = UInt32(command.dropFirst(3).trimmingCharacters(in: .whitespaces)) else {
                 return .init(bytes: Array("\r\n+CME ERROR: 27\r\n".utf8))
@@ -117,7 +123,7 @@ struct TETRASimulator {
             return .init(
                 bytes: Array((ok + "\r\n+CTOCP: \(instance),0,0,0,0,1,1,1,\(gssi)\r\n\r\n+CTCC: \(instance),1,1,0,0,1,1\r\n"
                     + "\r\n+CTXG: \(instance),0,0,0\r\n").utf8),
-                log: ["host set up the group call to \(gssi) (call \(instance)) and transmits"])
+                log: ["host set up the group call to \(gssi) (call \(instance), call priority \(setupPriority)) and transmits"])
         }
         if command.hasPrefix("AT+CTXD=") {
             let fields = command.dropFirst(8).split(separator: ",")

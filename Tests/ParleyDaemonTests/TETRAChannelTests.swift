@@ -50,14 +50,14 @@ struct TETRAChannelTests {
         func query(_ sql: String) async throws -> [[String]] { try await DemoTelephonyTests.query(daemon.storePath, sql, in: directory) }
         /// Keys the channel as the dispatcher for `seconds` once it is quiet; returns the
         /// transmitted audio's loudest sample (the transmit audio is a raw file).
-        func keyForAWhile(_ seconds: Double) async throws -> (peak: Int, samples: Int) {
+        func keyForAWhile(_ seconds: Double, priority: String = "dispatcher") async throws -> (peak: Int, samples: Int) {
             _ = try await eventuallyAsync("the channel to be quiet", timeout: .seconds(30), every: .milliseconds(250)) { () async throws -> Bool? in
                 let reply = try await daemon.request("channels")
                 let channel = reply.at("result", "channels")?.arrayValue?.first
                 return channel?["receiving"] == .bool(false) && channel?["ptt"]?.stringValue == "up" ? true : nil
             }
             let before = (try? Data(contentsOf: URL(fileURLWithPath: state + "/tetra/tx.raw"))) ?? Data()
-            let keyed = try await daemon.request("key", ["channel": "tetra1"])
+            let keyed = try await daemon.request("key", ["channel": "tetra1", "priority": .string(priority)])
             #expect(keyed.isOK && keyed.at("result", "outcome")?.stringValue == "keyed", "\(keyed)\n\(context())")
             try await Task.sleep(for: .seconds(seconds))
             let unkeyed = try await daemon.request("unkey", ["channel": "tetra1"])
@@ -149,6 +149,24 @@ struct TETRAChannelTests {
             let rows = try await query("SELECT * FROM transmissions")
             Issue.record("\(error)\n\(rows)\n\(context())")
         }
+
+        // The terminal's call set-up and transmit demands follow the keying priority: a
+        // dispatcher's are high (demand 1, call priority 0), an emergency keying's emergency
+        // (demand 3, call priority 15), whichever of the two the call's state needs.
+        func simLines() -> [String] {
+            ((try? String(contentsOfFile: simLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        func demands(_ lines: some Sequence<String>) -> [String] {
+            lines.filter { $0.contains("host set up the group call") || $0.contains("host transmits on call") }
+        }
+        let dispatcherDemands = demands(simLines())
+        #expect(!dispatcherDemands.isEmpty && dispatcherDemands.allSatisfy { $0.hasSuffix("call priority 0) and transmits") || $0.hasSuffix("(priority 1)") },
+                "\(dispatcherDemands)")
+        let linesBefore = simLines().count
+        _ = try await keyForAWhile(1.5, priority: "emergency")
+        let emergencyDemands = demands(simLines().dropFirst(linesBefore))
+        #expect(emergencyDemands.count == 1 && emergencyDemands.allSatisfy { $0.hasSuffix("call priority 15) and transmits") || $0.hasSuffix("(priority 3)") },
+                "\(emergencyDemands)\n\(context())")
         #expect(!daemon.log.contains("PTT device down"), "\(context())")
     }
 }
