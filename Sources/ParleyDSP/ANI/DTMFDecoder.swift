@@ -19,23 +19,31 @@ import Foundation
 /// - both tones are present in the window's first and last 5 ms (the tone fills the window,
 ///   which is what times its start and end to a few milliseconds).
 ///
-/// Windows holding the same key make a tone; it counts as a digit when it lasted at least
-/// ``Configuration/minimumDuration`` (measured by the windows it fills: a clean tone of 45 ms
-/// always does wherever it starts on the block grid, one of 40 ms when it starts within about
-/// 2 ms of a block edge), the mean offset of each tone over its windows is within
-/// ``Configuration/frequencyTolerance``, and each of its two tones
-/// is coherent over the whole digit: its power summed over the digit at one frequency reaches
-/// ``Configuration/minimumCoherence`` of its mean power over the windows. A key's tones hold
-/// frequency and level; a voice's harmonics glide and swell, and this is what tells most
-/// talk-off from a digit (the window checks alone let through a few vowels). A break shorter than
-/// half of ``Configuration/minimumPause`` is bridged — the same digit goes on — so a pause
-/// of the minimum length always separates two digits and a dropout of a few milliseconds never
-/// doubles one.
+/// Windows holding the same key make a candidate digit. The windows time a tone only to about a
+/// block (in noise one may reach a block past the tone's end, or the first may come a block
+/// late), so when the candidate has ended the digit itself is fitted (``DTMFDigitFit``): one
+/// steady sinusoid per tone, on for one extent shared by both tones, whose edges are found to
+/// a tenth of a block. It counts as a digit when, over that extent:
+/// - it lasts at least ``Configuration/minimumDuration`` (less 2.5 ms for the fit's error), so
+///   a clean tone of 40 ms counts wherever it starts on the block grid;
+/// - each tone is within ``Configuration/frequencyTolerance`` of its nominal frequency;
+/// - each tone is steady: one sinusoid of fixed frequency, phase and level explains at least
+///   ``Configuration/minimumCoherence`` of the energy in its bin. A key's tones hold frequency
+///   and level; a voice's harmonics glide and swell, and this is what tells most talk-off from
+///   a digit (the window checks alone let through a few vowels);
+/// - at the finer resolution of the whole digit, the other tones of each group stay 6 dB below
+///   (speech has harmonics near them), and the two tones are absent from the 10 ms just outside
+///   the extent (a key starts and stops at once; a voice fades).
+///
+/// A break shorter than half of ``Configuration/minimumPause`` is bridged — the same digit goes
+/// on — so a pause of the minimum length always separates two digits and a dropout of a few
+/// milliseconds never doubles one (the tones on either side of a real gap are fitted apart, as
+/// they need not keep their phase across it).
 public struct DTMFDecoder: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// Samples per second; at least 6000.
         public var sampleRate: Double
-        /// Relative frequency error accepted for each tone, averaged over the digit (Q.23 lets
+        /// Relative frequency error accepted for each tone, measured over the digit (Q.23 lets
         /// a sender be 1.8 % off; Q.24: ±1.5 % must be accepted, beyond ±3.5 % rejected).
         /// Voices that pass the window checks mostly sit 1.7–2.3 % off a key's tones.
         public var frequencyTolerance: Double
@@ -49,10 +57,10 @@ public struct DTMFDecoder: Sendable {
         public var groupDominance: Double
         /// A tone's second harmonic must stay below this share of the tone's power.
         public var harmonicLimit: Double
-        /// Each tone's power over the whole digit at one frequency, as a share of its mean
-        /// power over the 25 ms windows, must reach this. A key's tones hold their frequency
-        /// and level (about 1, above 0.9 in noise at 0 dB); the harmonics of a voice glide and
-        /// swell (talk-off).
+        /// Share (0…1) of the energy in each tone's bin over the digit that one sinusoid of
+        /// fixed frequency, phase and level must explain. A key's tones hold their frequency
+        /// and level (about 1; 0.9 in noise at 0 dB, where 1–2 % of the tones fall below 0.8);
+        /// the harmonics of a voice glide and swell (talk-off).
         public var minimumCoherence: Double
         /// Shortest tone that counts (Q.24 operate time 40 ms).
         public var minimumDuration: Duration
@@ -67,7 +75,7 @@ public struct DTMFDecoder: Sendable {
             minimumToneShare: Double = 0.35,
             groupDominance: Double = 10,
             harmonicLimit: Double = 0.25,
-            minimumCoherence: Double = 0.85,
+            minimumCoherence: Double = 0.8,
             minimumDuration: Duration = .milliseconds(40),
             minimumPause: Duration = .milliseconds(40)
         ) {
@@ -108,6 +116,9 @@ public struct DTMFDecoder: Sendable {
 
     public let configuration: Configuration
     private var blocks: ToneBlocks
+    /// The keypad tones' block sums of the run, or of the last few blocks when there is none.
+    private var sums: DTMFDigitFit
+    private let limits: DTMFDigitFit.Limits
     private var run: Run?
     private let minimumRunLength: Int
     private let bridgeLength: Int
@@ -121,53 +132,47 @@ public struct DTMFDecoder: Sendable {
         var digit: Int
         var start: Int
         var end: Int
-        /// Where the run's current stretch began: a bridged break starts a new one, since the
-        /// tones need not keep their phase across it.
-        var segmentStart: Int
-        /// Whether a finished stretch failed the coherence check.
-        var incoherent = false
-        /// Block sums of the row and the column bin from the stretch's first block on (at most
-        /// ``DTMFDecoder/maximumRunBlocks``).
-        var rowBlocks: [(re: Double, im: Double)] = []
-        var columnBlocks: [(re: Double, im: Double)] = []
-        /// Over the stretch's windows that held the key (within the blocks kept): the sum of each tone's
-        /// power and offset, and how many.
-        var powerSums = (row: 0.0, column: 0.0)
-        var offsetSums = (row: 0.0, column: 0.0)
-        var windows = 0
+        /// The sample ranges covered by the run's windows: more than one when a break was
+        /// bridged.
+        var stretches: [Range<Int>]
+        /// Over the run's windows: the sum of each tone's offset (Hz), and how many.
+        var offsetSums: (row: Double, column: Double)
+        var windows = 1
+        /// The verdict on a run longer than the blocks kept, made when they ran out.
+        var early: Verdict?
 
-        init(_ window: Window, start: Int, end: Int, blocks: ToneBlocks) {
+        enum Verdict {
+            case passed(start: Int)
+            case failed
+        }
+
+        init(_ window: Window, start: Int, end: Int) {
             self.digit = window.key
             self.start = start
             self.end = end
-            self.segmentStart = start
-            beginSegment(window, start: start, blocks: blocks)
+            self.stretches = [start..<end]
+            self.offsetSums = window.offsets
         }
 
-        mutating func beginSegment(_ window: Window, start: Int, blocks: ToneBlocks) {
-            segmentStart = start
-            rowBlocks = blocks.blocks.map { ($0.re[digit / 4], $0.im[digit / 4]) }
-            columnBlocks = blocks.blocks.map { ($0.re[4 + digit % 4], $0.im[4 + digit % 4]) }
-            powerSums = (0, 0)
-            offsetSums = (0, 0)
-            windows = 0
-            add(window)
-        }
-
-        mutating func add(_ window: Window) {
-            powerSums.row += window.powers.row
-            powerSums.column += window.powers.column
+        mutating func add(_ window: Window, start: Int, end: Int, bridged: Bool) {
+            if bridged {
+                stretches.append(start..<end)
+            } else {
+                stretches[stretches.count - 1] = stretches[stretches.count - 1].lowerBound..<end
+            }
+            self.end = end
             offsetSums.row += window.offsets.row
             offsetSums.column += window.offsets.column
             windows += 1
         }
     }
 
-    /// Block sums kept per run for the coherence check: 2 s.
+    /// Blocks kept per run for the checks on the whole digit: 2 s (a longer tone is judged on
+    /// its first 2 s).
     static let maximumRunBlocks = 400
 
-    /// A window's tones may lie this far off (Q.24's reject limit); the digit's mean offset
-    /// must lie within ``Configuration/frequencyTolerance``.
+    /// A window's tones may lie this far off (Q.24's reject limit); the digit's tones must lie
+    /// within ``Configuration/frequencyTolerance``.
     static let windowFrequencyTolerance = 0.035
     /// Block 5 ms, window 25 ms.
     static let blockDuration = 0.005
@@ -190,10 +195,18 @@ public struct DTMFDecoder: Sendable {
             blockDuration: Self.blockDuration, windowBlocks: Self.windowBlocks)
         let block = blocks.blockLength
         let rate = configuration.sampleRate
+        self.sums = DTMFDigitFit(blockLength: block, sampleRate: rate)
+        self.limits = DTMFDigitFit.Limits(
+            coherence: configuration.minimumCoherence, frequencyTolerance: configuration.frequencyTolerance,
+            minimumExtent: ToneGenerator.sampleCount(configuration.minimumDuration, sampleRate: rate)
+                - Int((DTMFDigitFit.durationAllowance * rate).rounded()),
+            searchTolerance: Self.windowFrequencyTolerance)
         // A clean tone of the minimum length, wherever it starts on the block grid, fills
         // windows from at most half a block before its start to half a block past its end
-        // (edge blocks at least half filled), and so spans at least its own length.
-        self.minimumRunLength = ToneGenerator.sampleCount(configuration.minimumDuration, sampleRate: rate) - block / 2
+        // (edge blocks at least half filled); the window at an edge may still fail (a block
+        // barely half filled turns the window's frequency estimate), so a block less. This only
+        // sorts out candidates: the fitted extent is what must last the minimum duration.
+        self.minimumRunLength = ToneGenerator.sampleCount(configuration.minimumDuration, sampleRate: rate) - block
         self.bridgeLength = ToneGenerator.sampleCount(configuration.minimumPause, sampleRate: rate) / 2
         self.dominance = pow(10, -configuration.groupDominance / 10)
         self.normalTwistRatio = pow(10, configuration.normalTwist / 10)
@@ -244,30 +257,31 @@ public struct DTMFDecoder: Sendable {
     // MARK: - Windows
 
     private mutating func step(into out: inout [Detection]) {
-        guard blocks.windowFull else { return }
-        if let current = run, current.rowBlocks.count < Self.maximumRunBlocks {
-            run?.rowBlocks.append(blocks.newest(current.digit / 4))
-            run?.columnBlocks.append(blocks.newest(4 + current.digit % 4))
+        if var current = run, current.early == nil, sums.count >= Self.maximumRunBlocks + DTMFDigitFit.leadBlocks {
+            // The blocks kept are full: judge the digit on them, its tones sounding on.
+            current.early = judge(current, openEnd: true).map { .passed(start: $0.lowerBound) } ?? .failed
+            run = current
         }
+        sums.append(blocks, index: blocks.blockIndex)
+        if run?.early != nil || run == nil {
+            // Only the last few blocks, for the next digit's start.
+            sums.keepLast(blocks.windowBlocks + DTMFDigitFit.leadBlocks)
+        }
+        guard blocks.windowFull else { return }
         let window = classify()
         let start = blocks.windowStart, end = blocks.windowEnd
         if let window {
             if var current = run {
                 if current.digit == window.key, start - current.end < bridgeLength {
-                    if start - current.end > blocks.blockLength - blocks.windowLength {
-                        // After a bridged break: the stretch before it is checked now.
-                        if !coherent(current) { current.incoherent = true }
-                        current.beginSegment(window, start: start, blocks: blocks)
-                    } else if current.rowBlocks.count < Self.maximumRunBlocks {
-                        current.add(window)
-                    }
-                    current.end = end
+                    // A window that does not follow the last one comes after a bridged break.
+                    current.add(window, start: start, end: end, bridged: start - current.end > blocks.blockLength - blocks.windowLength)
                     run = current
                     return
                 }
                 close(into: &out)
             }
-            run = Run(window, start: start, end: end, blocks: blocks)
+            run = Run(window, start: start, end: end)
+            sums.keep(from: start / blocks.blockLength - DTMFDigitFit.leadBlocks)
         } else if let current = run, start + blocks.blockLength - current.end >= bridgeLength {
             // Not even the next window could continue the digit.
             close(into: &out)
@@ -277,43 +291,28 @@ public struct DTMFDecoder: Sendable {
     private mutating func close(into out: inout [Detection]) {
         guard let current = run else { return }
         run = nil
-        guard current.end - current.start >= minimumRunLength, !current.incoherent, coherent(current) else { return }
+        guard current.end - current.start >= minimumRunLength else { return }
+        let extent: Range<Int>
+        switch current.early {
+        case .passed(let start): extent = start..<current.end
+        case .failed: return
+        case nil:
+            guard let fitted = judge(current, openEnd: false) else { return }
+            extent = fitted
+        }
         out.append(Detection(
             digit: DTMF.keys[current.digit / 4][current.digit % 4],
-            startSample: current.start, endSample: current.end,
-            startTime: time(current.start), endTime: time(current.end)))
+            startSample: extent.lowerBound, endSample: extent.upperBound,
+            startTime: time(extent.lowerBound), endTime: time(extent.upperBound)))
     }
 
-    /// Coherence of the run's current stretch: each tone's power over the whole stretch at
-    /// one frequency (the mean of the windows' offsets) against the mean of its power over the
-    /// windows. A key's tone keeps its frequency and level, so the two agree; a voice's
-    /// harmonic glides and swells.
-    private func coherent(_ current: Run) -> Bool {
-        let count = min(current.rowBlocks.count, (current.end - current.segmentStart) / blocks.blockLength)
-        guard count > 0, current.windows > 0 else { return false }
+    /// Where the run's digit lies, if it passes the checks on the whole digit (``DTMFDigitFit``).
+    private func judge(_ current: Run, openEnd: Bool) -> Range<Int>? {
         let windows = Double(current.windows)
-        let checks = [
-            (current.rowBlocks, current.offsetSums.row, current.powerSums.row),
-            (current.columnBlocks, current.offsetSums.column, current.powerSums.column),
-        ]
-        let tones = [DTMF.rowFrequencies[current.digit / 4], DTMF.columnFrequencies[current.digit % 4]]
-        for (tone, (sums, offsetSum, powerSum)) in zip(tones, checks) {
-            guard abs(offsetSum / windows) <= configuration.frequencyTolerance * tone else { return false }
-            let turn = 2 * Double.pi * (offsetSum / windows) * Double(blocks.blockLength) / configuration.sampleRate
-            let middle = Double(count - 1) / 2
-            var re = 0.0, im = 0.0
-            for k in 0..<count {
-                let angle = -turn * (Double(k) - middle)
-                let c = cos(angle), s = sin(angle)
-                let sum = sums[k]
-                re += sum.re * c - sum.im * s
-                im += sum.re * s + sum.im * c
-            }
-            let samples = Double(count * blocks.blockLength)
-            let power = 2 * (re * re + im * im) / (samples * samples)
-            guard power >= configuration.minimumCoherence * powerSum / windows else { return false }
-        }
-        return true
+        return sums.digit(
+            key: current.digit, stretches: current.stretches,
+            offsets: (current.offsetSums.row / windows, current.offsetSums.column / windows),
+            openEnd: openEnd, limits: limits)
     }
 
     private func time(_ sample: Int) -> Duration {
@@ -326,8 +325,6 @@ public struct DTMFDecoder: Sendable {
         var key: Int
         /// Offsets (Hz) of the row and the column tone from their nominal frequencies.
         var offsets: (row: Double, column: Double)
-        /// Powers of the two tones over the window.
-        var powers: (row: Double, column: Double)
     }
 
     /// The key the window holds, if any.
@@ -376,8 +373,6 @@ public struct DTMFDecoder: Sendable {
             let threshold = Self.edgeFill * powers[slot]
             guard blocks.blockPower(index, at: 0) >= threshold, blocks.blockPower(index, at: last) >= threshold else { return nil }
         }
-        return Window(
-            key: row * 4 + (column - 4), offsets: (blocks.offset(turn: turns[0]), blocks.offset(turn: turns[1])),
-            powers: (rowPower, columnPower))
+        return Window(key: row * 4 + (column - 4), offsets: (blocks.offset(turn: turns[0]), blocks.offset(turn: turns[1])))
     }
 }
