@@ -29,34 +29,63 @@ final class EventInsertStatement {
         self.connection = connection
     }
 
-    /// SQLite copies bound text immediately (`SQLITE_TRANSIENT`), so Swift's temporary C strings are safe.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
+    /// Binds each text in place (`SQLITE_STATIC`, with its length) for the one step that reads
+    /// it, rather than having SQLite copy it (`SQLITE_TRANSIENT`): no allocation per text, and
+    /// short Swift strings (stored inline) are not first copied out to a C string either.
     func insert(
         sequence: Int64, recordedAt: Int64, priority: Priority, kind: String, source: String, incidentID: Int64?,
         payload: String, previousHash: String, hash: String
     ) throws {
+        var priorityName = priority.name, kind = kind, source = source, payload = payload
+        var previousHash = previousHash, hash = hash
         sqlite3_reset(handle)
         sqlite3_bind_int64(handle, 1, sequence)
         sqlite3_bind_int64(handle, 2, recordedAt)
-        sqlite3_bind_text(handle, 3, priority.name, -1, Self.transient)
-        sqlite3_bind_text(handle, 4, kind, -1, Self.transient)
-        sqlite3_bind_text(handle, 5, source, -1, Self.transient)
         if let incidentID {
             sqlite3_bind_int64(handle, 6, incidentID)
         } else {
             sqlite3_bind_null(handle, 6)
         }
-        sqlite3_bind_text(handle, 7, payload, -1, Self.transient)
-        sqlite3_bind_text(handle, 8, previousHash, -1, Self.transient)
-        sqlite3_bind_text(handle, 9, hash, -1, Self.transient)
-        let code = sqlite3_step(handle)
+        let code = priorityName.withUTF8 { priorityText in
+            kind.withUTF8 { kindText in
+                source.withUTF8 { sourceText in
+                    payload.withUTF8 { payloadText in
+                        previousHash.withUTF8 { previousText in
+                            hash.withUTF8 { hashText in
+                                bind(3, priorityText)
+                                bind(4, kindText)
+                                bind(5, sourceText)
+                                bind(7, payloadText)
+                                bind(8, previousText)
+                                bind(9, hashText)
+                                let code = sqlite3_step(handle)
+                                // The texts are only valid inside these closures.
+                                sqlite3_clear_bindings(handle)
+                                return code
+                            }
+                        }
+                    }
+                }
+            }
+        }
         guard code == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(connection))
             sqlite3_reset(handle)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
     }
+
+    private func bind(_ index: Int32, _ text: UnsafeBufferPointer<UInt8>) {
+        guard let base = text.baseAddress, !text.isEmpty else {
+            // Not reached (every column is checked non-empty on entry), but an empty buffer may
+            // have no address: let SQLite copy an empty text.
+            sqlite3_bind_text(handle, index, "", 0, Self.transient)
+            return
+        }
+        sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(text.count), nil)
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     deinit {
         sqlite3_finalize(handle)
