@@ -183,12 +183,13 @@ struct EventWriterTests {
         }
         let before = try databaseFileSize()
         let grewWhileRunning = try await withRunningWriter(writer) {
-            // ~100 KiB of events: far below SQLite's own checkpoint threshold (1,000 pages).
-            for index in 0..<200 {
-                try await writer.append(EventDraft(
+            // ~100 KiB of events in one commit: about 25 WAL pages, far below SQLite's own
+            // checkpoint threshold (`IncidentStore.walBackstopPages`, 200).
+            try await writer.append(contentsOf: (0..<200).map { index in
+                EventDraft(
                     priority: .routine, kind: "test.bulk", source: "channel:test",
-                    payload: ["index": .int(Int64(index)), "text": .string(String(repeating: "x", count: 400))]))
-            }
+                    payload: ["index": .int(Int64(index)), "text": .string(String(repeating: "x", count: 400))])
+            })
             // Polled, not timed: the checkpoint follows the idle delay (200 ms) on a shared machine.
             for _ in 0..<200 {
                 if try databaseFileSize() > before + 64 * 1024 { return true }
