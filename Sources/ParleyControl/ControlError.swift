@@ -166,7 +166,6 @@ public struct ControlError: Error, Sendable, Hashable, Codable, CustomStringConv
     static func seconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         if attoseconds == 0 { return "\(seconds) s" }
-        let value = Double(seconds) + Double(attoseconds) / 1e18
-        return "\((value * 1000).rounded() / 1000) s"
+        return "\((duration.inSeconds * 1000).rounded() / 1000) s"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 
 /// A phase-continuous sine generator: successive calls to ``next(_:)`` join without clicks.
 /// Used by tests (test tones through the recorder), the simulator and alert tones.
@@ -51,9 +52,7 @@ public struct ToneGenerator: Sendable {
 
     /// Number of samples in `duration` at `sampleRate`, rounded to the nearest sample.
     public static func sampleCount(_ duration: Duration, sampleRate: Double) -> Int {
-        let parts = duration.components
-        let seconds = Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-        return Int((seconds * sampleRate).rounded())
+        Int((duration.inSeconds * sampleRate).rounded())
     }
 
     private mutating func advance() {

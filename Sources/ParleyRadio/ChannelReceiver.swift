@@ -213,7 +213,7 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
 
     private func openTransmission(activeSince: C.Instant) async {
         guard current == nil else { return }
-        let openedAt = wallClock.now().addingTimeInterval(-Self.seconds(activeSince.duration(to: clock.now)))
+        let openedAt = wallClock.now().addingTimeInterval(-activeSince.duration(to: clock.now).inSeconds)
         let rate = SampleRate(rawValue: channel.capture.sampleRate) ?? .hz16000
         let sinceActivity = rate.duration(ofSamples: max(samplesSeen - (activityStartSample ?? samplesSeen), 0))
         activityStartSample = nil
@@ -415,10 +415,4 @@ actor ChannelReceiver<C: Clock> where C.Duration == Duration {
             logger.error(
                 "Cannot store channel event", metadata: ["channel.id": "\(channel.id)", "event.kind": "\(draft.kind)", "store.error": "\(error)"])
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
+    }}

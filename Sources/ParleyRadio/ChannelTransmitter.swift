@@ -69,7 +69,7 @@ actor ChannelTransmitter<C: Clock> where C.Duration == Duration {
             switch action {
             case .keyed(let who, let keyedFor) where who == keyer:
                 result.outcome = "keyed"
-                result.seconds = keyedFor.map(ChannelReceiver<C>.seconds)
+                result.seconds = keyedFor.map(\.inSeconds)
             case .preempted(let loser, _, _):
                 result.preempted = loser.id
             case .refused(let who, let reason) where who == keyer:
@@ -92,7 +92,7 @@ actor ChannelTransmitter<C: Clock> where C.Duration == Duration {
         for action in actions {
             switch action {
             case .unkeyed(let keyer, _, let heldFor):
-                return UnkeyResult(channel: channelID, outcome: "unkeyed", holder: keyer.id, heldSeconds: ChannelReceiver<C>.seconds(heldFor))
+                return UnkeyResult(channel: channelID, outcome: "unkeyed", holder: keyer.id, heldSeconds: heldFor.inSeconds)
             case .unkeyRefused(_, let holder):
                 return UnkeyResult(channel: channelID, outcome: "refused", holder: holder?.id)
             default:

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ParleyCore
 import ParleyDSP
 import SystemPackage
 
@@ -167,7 +168,7 @@ public final class TransmissionRecorder {
         let rate = configuration.sampleRate
         var result = TransmissionRecording(
             channel: configuration.channel, path: recording.path, openedAt: recording.openedAt,
-            startedAt: recording.openedAt - seconds(rate.duration(ofSamples: recording.preRollSamples)),
+            startedAt: recording.openedAt - rate.duration(ofSamples: recording.preRollSamples).inSeconds,
             endedAt: recording.openedAt, duration: .zero, preRoll: rate.duration(ofSamples: recording.preRollSamples),
             level: AudioLevel(peakDBFS: AudioLevel.floor, rmsDBFS: AudioLevel.floor), sampleRate: rate, sampleCount: 0,
             frameCount: 0, byteCount: 0, sha256: "", failure: recording.failure, samplesLost: recording.samplesLost)
@@ -189,7 +190,7 @@ public final class TransmissionRecorder {
             describeFromFile(&result)
         }
         result.duration = rate.duration(ofSamples: result.sampleCount)
-        result.endedAt = result.startedAt + seconds(result.duration)
+        result.endedAt = result.startedAt + result.duration.inSeconds
         logger.debug("Recording finished", metadata: ["recording.path": "\(recording.path)", "recording.samples": "\(result.sampleCount)"])
         return result
     }
@@ -231,9 +232,4 @@ public final class TransmissionRecorder {
             suffix += 1
         }
         return candidate
-    }
-
-    private func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
-}
+    }}

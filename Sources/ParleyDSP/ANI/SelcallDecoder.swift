@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 
 /// Reads 5-tone selcall ids (ZVEI1, CCIR, EEA; ``SelcallStandard``) from audio at any sample
 /// rate from 6 kHz. Feed blocks of any size; each id comes back once its sequence has ended
@@ -97,8 +98,7 @@ public struct SelcallDecoder: Sendable {
         precondition(configuration.sampleRate >= 6000, "selcall needs a sample rate of at least 6000 Hz")
         self.configuration = configuration
         self.frequencies = configuration.standard.toneFrequencies
-        let toneSeconds = Double(configuration.standard.toneDuration.components.attoseconds) * 1e-18
-            + Double(configuration.standard.toneDuration.components.seconds)
+        let toneSeconds = configuration.standard.toneDuration.inSeconds
         let windowBlocks = max(3, Int((toneSeconds / 2 / Self.blockDuration).rounded()))
         self.blocks = ToneBlocks(
             sampleRate: configuration.sampleRate, frequencies: frequencies,

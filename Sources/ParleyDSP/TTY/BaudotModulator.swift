@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 
 /// The two Baudot TTY speeds.
 public enum BaudotRate: Sendable, Hashable, CaseIterable, CustomStringConvertible {
@@ -106,7 +107,7 @@ public struct BaudotModulator: Sendable {
     public mutating func modulate(codes: [BaudotCode]) -> [Float] {
         let sampleRate = configuration.sampleRate
         let samplesPerBit = sampleRate / configuration.rate.bitsPerSecond
-        var bits: [(mark: Bool, length: Double)] = [(true, seconds(configuration.leadIn) * sampleRate)]
+        var bits: [(mark: Bool, length: Double)] = [(true, configuration.leadIn.inSeconds * sampleRate)]
         for code in codes {
             bits.append((false, samplesPerBit))
             for index in 0..<5 {
@@ -114,7 +115,7 @@ public struct BaudotModulator: Sendable {
             }
             bits.append((true, samplesPerBit * configuration.stopBits))
         }
-        bits.append((true, seconds(configuration.holdOver) * sampleRate))
+        bits.append((true, configuration.holdOver.inSeconds * sampleRate))
 
         var out: [Float] = []
         out.reserveCapacity(Int(bits.reduce(0) { $0 + $1.length }) + 1)
@@ -133,13 +134,7 @@ public struct BaudotModulator: Sendable {
             }
         }
         return out
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-    }
-}
+    }}
 
 /// Ignores received TTY audio while we transmit and for a hold-off after (300 ms by default),
 /// so our own tones coming back from a hybrid or a radio are not decoded as the far end's text.

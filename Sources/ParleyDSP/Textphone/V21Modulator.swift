@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 
 /// The two V.21 channels (300 bit/s FSK, ITU-T V.21 as used by textphones in V.18 / EN 300 381).
 /// The caller sends on channel 1 and the answerer on channel 2, so both can type at once.
@@ -94,11 +95,11 @@ public struct V21Modulator: Sendable {
     public mutating func modulate(bytes: [UInt8]) -> [Float] {
         let sampleRate = configuration.sampleRate
         let samplesPerBit = sampleRate / V21Channel.bitsPerSecond
-        var bits: [(mark: Bool, length: Double)] = [(true, seconds(configuration.leadIn) * sampleRate)]
+        var bits: [(mark: Bool, length: Double)] = [(true, configuration.leadIn.inSeconds * sampleRate)]
         for byte in bytes {
             bits += V21Character(rawValue: byte).lineBits.map { ($0, samplesPerBit) }
         }
-        bits.append((true, seconds(configuration.holdOver) * sampleRate))
+        bits.append((true, configuration.holdOver.inSeconds * sampleRate))
 
         var out: [Float] = []
         out.reserveCapacity(Int(bits.reduce(0) { $0 + $1.length }) + 1)
@@ -117,10 +118,4 @@ public struct V21Modulator: Sendable {
             }
         }
         return out
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-    }
-}
+    }}
