@@ -3,6 +3,7 @@ import COpus
 import Foundation
 import Logging
 import ParleyAudio
+import ParleyCore
 import ParleyDSP
 import SystemPackage
 
@@ -103,20 +104,14 @@ struct RecorderBenchmark: ParsableCommand {
         }
     }
 
-    static func threadCPU() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
-
     static func measure(audioSeconds: Double, _ body: () throws -> Void) rethrows -> Cost {
-        let cpu = threadCPU()
+        let cpu = threadCPUSeconds()
         let wall = ContinuousClock.now
         try body()
         let elapsed = ContinuousClock.now - wall
         return Cost(
-            audioSeconds: audioSeconds, cpu: threadCPU() - cpu,
-            wall: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            audioSeconds: audioSeconds, cpu: threadCPUSeconds() - cpu,
+            wall: elapsed.inSeconds)
     }
 
     /// The transmissions each path encodes: `preRoll` frames of idle audio, then a transmission.

@@ -92,7 +92,7 @@ struct StoreBenchmark: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        let writerSeconds = seconds(ContinuousClock.now - start)
+        let writerSeconds = (ContinuousClock.now - start).inSeconds
         let writerRate = Double(events) / writerSeconds
         let stats = writer.statistics
         let writerCPU = ProcessUsage.now().since(writerUsage, events: events)
@@ -132,7 +132,7 @@ struct StoreBenchmark: AsyncParsableCommand {
                         let sent = clock.now
                         try await writer.append(
                             EventDraft(priority: .routine, kind: "bench.paced", source: "system", payload: ["i": .int(Int64(index))]))
-                        return Self.seconds(clock.now - sent)
+                        return (clock.now - sent).inSeconds
                     }
                     submitted += 1
                 }
@@ -200,39 +200,8 @@ struct StoreBenchmark: AsyncParsableCommand {
             }
             offset += batch
         }
-        let elapsed = Self.seconds(ContinuousClock.now - start)
+        let elapsed = (ContinuousClock.now - start).inSeconds
         try pool.close()
         return elapsed
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (s, attoseconds) = duration.components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
-
-    private func seconds(_ duration: Duration) -> Double { Self.seconds(duration) }
-}
-
-/// The process's CPU time and context switches, to say where a phase's time went: CPU µs per
-/// event across all threads (two cores give at most twice the wall time).
-private struct ProcessUsage {
-    var cpuSeconds: Double
-    var voluntarySwitches: Int
-    var involuntarySwitches: Int
-
-    static func now() -> ProcessUsage {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return ProcessUsage(
-            cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
-            voluntarySwitches: usage.ru_nvcsw, involuntarySwitches: usage.ru_nivcsw)
-    }
-
-    /// "CPU 9.1 µs/event, 1234 + 56 context switches".
-    func since(_ start: ProcessUsage, events: Int) -> String {
-        String(
-            format: "CPU %.1f µs/event, %d + %d context switches", (cpuSeconds - start.cpuSeconds) * 1e6 / Double(events),
-            voluntarySwitches - start.voluntarySwitches, involuntarySwitches - start.involuntarySwitches)
     }
 }

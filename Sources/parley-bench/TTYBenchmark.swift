@@ -298,10 +298,7 @@ final class MinimodemRunner: Sendable {
     /// Seconds of audio minimodem decoded per second of its processes' CPU time (user +
     /// system of all finished children: this bench starts no other long-lived child).
     var timesRealTime: Double {
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        let cpu = ProcessUsage.now(RUSAGE_CHILDREN).cpuSeconds
         return cpu > 0 ? audioSeconds.withLock { $0 } / cpu : 0
     }
 
@@ -413,12 +410,6 @@ func levenshtein(_ a: [Character], _ b: [Character]) -> Int {
         swap(&previous, &current)
     }
     return previous[b.count]
-}
-
-private func threadCPUSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// `--snr`'s comma-separated list of dB values (for the tty and ani benches).
