@@ -210,7 +210,7 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: parleySwiftSettings
         ),
-        .testTarget(name: "ParleyDSPTests", dependencies: ["ParleyDSP"], swiftSettings: parleySwiftSettings),
+        .testTarget(name: "ParleyDSPTests", dependencies: ["ParleyDSP", "ParleyCore"], swiftSettings: parleySwiftSettings),
         .testTarget(
             name: "ParleyAudioTests",
             dependencies: ["ParleyAudio", "ParleyDSP", "ParleyCore", "CAlsa", .product(name: "Logging", package: "swift-log")],

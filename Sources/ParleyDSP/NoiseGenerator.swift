@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 
 /// Seeded white Gaussian noise (SplitMix64 for the uniform numbers, Box–Muller for the normal
 /// ones), so that a benchmark or a test adds exactly the same noise on every run and machine.
@@ -8,12 +9,12 @@ import Foundation
 public struct NoiseGenerator: Sendable {
     /// Standard deviation of each sample, full scale 1.0 (the noise power is its square).
     public let standardDeviation: Double
-    private var state: UInt64
+    private var random: SplitMix64
     private var spare: Double?
 
     public init(seed: UInt64, standardDeviation: Double) {
         precondition(standardDeviation >= 0, "standard deviation must not be negative")
-        self.state = seed
+        self.random = SplitMix64(seed: seed)
         self.standardDeviation = standardDeviation
     }
 
@@ -31,8 +32,8 @@ public struct NoiseGenerator: Sendable {
             return Float(standardDeviation * spare)
         }
         // u1 in (0, 1] so that the logarithm is finite; u2 in [0, 1).
-        let u1 = (Double(nextUInt64() >> 11) + 1) / 9_007_199_254_740_992
-        let u2 = Double(nextUInt64() >> 11) / 9_007_199_254_740_992
+        let u1 = (Double(random.next() >> 11) + 1) / 9_007_199_254_740_992
+        let u2 = Double(random.next() >> 11) / 9_007_199_254_740_992
         let radius = (-2 * log(u1)).squareRoot()
         let angle = 2 * Double.pi * u2
         spare = radius * sin(angle)
@@ -47,13 +48,5 @@ public struct NoiseGenerator: Sendable {
     /// `signal` with noise added sample by sample.
     public mutating func add(to signal: [Float]) -> [Float] {
         signal.map { $0 + next() }
-    }
-
-    private mutating func nextUInt64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

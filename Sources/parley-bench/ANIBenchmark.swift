@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ParleyCore
 import ParleyDSP
 import Synchronization
 
@@ -134,7 +135,7 @@ struct ANIBenchmark: ParsableCommand {
         var parleyRead = 0, parleyWrong = 0
         defer { for file in files { try? FileManager.default.removeItem(at: file) } }
         for trial in 0..<trials {
-            var random = ANIBenchRandom(seed: trialSeed(mode: mode, snr: snr, trial: trial))
+            var random = SplitMix64(seed: trialSeed(mode: mode, snr: snr, trial: trial))
             let id = mode.randomID(&random)
             ids.append(id)
             let samples = ANIBenchSignal.noisy(id: id, mode: mode, snr: snr, seed: random.next())
@@ -209,7 +210,7 @@ enum ANIMode: String, CaseIterable, Codable {
         }
     }
 
-    func randomID(_ random: inout ANIBenchRandom) -> String {
+    func randomID(_ random: inout SplitMix64) -> String {
         let symbols: [Character] = standard == nil ? DTMF.allKeys : Array("0123456789")
         let count = standard == nil ? 8 : 5
         return String((0..<count).map { _ in symbols[Int(random.next() % UInt64(symbols.count))] })
@@ -267,19 +268,6 @@ enum ANIMode: String, CaseIterable, Codable {
 }
 
 // MARK: - Signal and speech
-
-/// SplitMix64, for the ids.
-struct ANIBenchRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum ANIBenchSignal {
     /// DTMF: each tone 0.14 peak (−17 dBFS), power 0.0196 for the pair. Selcall: 0.3 peak.

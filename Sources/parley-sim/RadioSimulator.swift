@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 import ParleyDSP
 
 /// The far end of a radio channel, without I/O: a seeded script of gaps and transmissions
@@ -196,21 +197,8 @@ struct SecondsRange: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64), so that `--seed`
-/// replays the same traffic.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
+/// `--seed` replays the same traffic.
+extension SplitMix64 {
     /// Uniform in 0..<1.
     mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1p-53

@@ -409,15 +409,10 @@ struct RadioFloorControlInvariantTests {
 
 /// A small deterministic generator (SplitMix64) so invariant runs are reproducible.
 struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var random: SplitMix64
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
     mutating func next(_ range: ClosedRange<Int>) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return range.lowerBound + Int(z % UInt64(range.count))
+        range.lowerBound + Int(random.next() % UInt64(range.count))
     }
 }

@@ -1,3 +1,4 @@
+import ParleyCore
 import ParleyDevices
 import Testing
 
@@ -488,7 +489,7 @@ struct GSMModemFaultTests {
     }
 
     @Test func theFuzzEntryNeverTraps() throws {
-        var random = SplitMix(state: 0xF022)
+        var random = SplitMix64(seed: 0xF022)
         let words = ["\r\n", "OK", "ERROR", "> ", "+CMTI: \"SM\",", "+CMGR: 0,,", "+CMGL: ", "+CMS ERROR: ", "+CMGS: ",
                      "+CDS: ", ",", "\u{1A}", "\u{1B}", "-1", "99999999999999999999", ModemPDU.classic, ModemPDU.lyingLength]
         var inputs: [[UInt8]] = [[], Array(ModemPDU.classic.utf8), try hexBytes(ModemPDU.wapPush)]
@@ -514,18 +515,6 @@ private func hexBytes(_ hex: String) throws -> [UInt8] {
     try stride(from: 0, to: hex.count, by: 2).map { offset in
         let start = hex.index(hex.startIndex, offsetBy: offset)
         return try #require(UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16))
-    }
-}
-
-/// SplitMix64, seeded, so a failing random case can be rerun.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

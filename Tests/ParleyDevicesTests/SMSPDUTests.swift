@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 import ParleyDevices
 import Testing
 
@@ -205,7 +206,7 @@ struct SMSPDUTests {
     }
 
     @Test func randomlyCorruptedPDUsNeverCrash() {
-        var random = SplitMix64(state: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         let valid = deliverVectors.map(\.hex).map { hex in
             stride(from: 0, to: hex.count, by: 2).map { UInt8(String(Array(hex)[$0..<$0 + 2]), radix: 16)! }
         }
@@ -320,18 +321,6 @@ private func deliver(fromSubmit pdu: SMSSubmitPDU, from sender: [UInt8] = [0x0C,
     #expect(pdu.tpduLength == octets.count - 1)
     let timestamp: [UInt8] = [0x62, 0x11, 0x32, 0x22, 0x54, 0x03, 0x40]
     return try SMSDeliver(pdu: [0x00, firstOctet & 0x40] + sender + pidAndDCS + timestamp + Array(octets[index...]))
-}
-
-/// SplitMix64: a seeded generator so that a failing random case can be rerun.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 struct PartCountVector: Sendable, CustomTestStringConvertible {
@@ -479,7 +468,7 @@ struct SMSPDUEncodingTests {
 
     @Test(arguments: [1, 2, 3, 4])
     func randomMessagesRoundTrip(seed: UInt64) throws {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let pool: [String] = Array("abcXYZ 0189.,@£$¥èÇ\nΔ_ß!?ÄÖÑÜ§¿äöñüà").map(String.init)
             + ["€", "[", "]", "{", "}", "^", "~", "\\", "|", "\u{0C}"]
         let rare = ["ж", "ë", "ç", "中", "🚓", "👍🏽", "\u{1F1EC}\u{1F1E7}"]
@@ -550,7 +539,7 @@ struct SMSMessageIdentityTests {
     }
 
     @Test func matchesCoreutilsSha256sumAcrossPaddingBoundaries() throws {
-        var random = SplitMix64(state: 0xD16E57)
+        var random = SplitMix64(seed: 0xD16E57)
         for length in [1, 54, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 176, 1000] {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("parley-sha-\(UUID().uuidString)")

@@ -84,7 +84,7 @@ struct VoiceModemShieldingTests {
     }
 
     @Test func anyAudioSurvivesTheRoundTrip() {
-        var generator = VoiceSeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         for _ in 0..<200 {
             let count = Int(generator.next() % 300)
             // Biased towards the bytes that need shielding.

@@ -429,7 +429,7 @@ struct VoiceModemStateMachineTests {
     }
 
     @Test func fuzzedBytesNeverTrapInAnyPhase() {
-        var generator = VoiceSeededGenerator(seed: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         var inputs: [[UInt8]] = VoiceTranscripts.all.flatMap { scenario in
             scenario.steps.compactMap { step -> [UInt8]? in
                 if case .input(.modem(let bytes), _) = step { return bytes }
@@ -461,18 +461,5 @@ struct VoiceModemStateMachineTests {
             expected: \(expected.dropFirst(firstDifference).prefix(6).map(\.description))
             actual:   \(actual.dropFirst(firstDifference).prefix(6).map(\.description))
             """, sourceLocation: sourceLocation)
-    }
-}
-
-/// SplitMix64: a seeded generator, so that a failing fuzz input can be reproduced.
-struct VoiceSeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 import Testing
 
 // Shared by the DSP tests: temporary files, external programs (minimodem, multimon-ng, sox),
@@ -97,25 +98,17 @@ func minimodem(_ arguments: [String], input: String) throws -> ProgramRun {
 
 /// A seeded Gaussian noise source (SplitMix64 and Box–Muller), so noise tests repeat exactly.
 struct GaussianNoise {
-    private var state: UInt64
+    private var random: SplitMix64
     let standardDeviation: Double
 
     init(seed: UInt64, standardDeviation: Double) {
-        self.state = seed
+        self.random = SplitMix64(seed: seed)
         self.standardDeviation = standardDeviation
     }
 
-    private mutating func nextUInt64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     mutating func next() -> Float {
-        let u1 = (Double(nextUInt64() >> 11) + 1) / 9_007_199_254_740_992 // (0, 1]
-        let u2 = Double(nextUInt64() >> 11) / 9_007_199_254_740_992
+        let u1 = (Double(random.next() >> 11) + 1) / 9_007_199_254_740_992 // (0, 1]
+        let u2 = Double(random.next() >> 11) / 9_007_199_254_740_992
         return Float(standardDeviation * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 }
