@@ -95,6 +95,14 @@ struct TETRAChannelTests {
             return rows.isEmpty ? nil : rows
         }
         #expect(talkers.first == ["2001", "rx", "complete"], "\(talkers)\n\(context())")
+        // Unit 2004's transmission on its emergency call carries the emergency flag; 2001's does not.
+        let flags = try await eventuallyAsync("unit 2004's transmission", timeout: .seconds(30), every: .milliseconds(250)) {
+            let rows = try await query(
+                "SELECT talker_id, emergency FROM transmissions WHERE channel_id = 'tetra1' AND direction = 'rx' AND ended_at IS NOT NULL ORDER BY id")
+            return rows.contains { $0.first == "2004" } ? rows : nil
+        }
+        #expect(flags.filter { $0.first == "2001" } == [["2001", "0"]] && flags.filter { $0.first == "2004" } == [["2004", "1"]],
+                "\(flags)\n\(context())")
 
         // The unit's status, with its meaning; the text; the emergency status.
         let units = try await daemon.request("units")
