@@ -27,6 +27,80 @@ struct JSONValueTests {
         #expect(JSONValue.object(first).canonicalString == JSONValue.object(second).canonicalString)
     }
 
+    @Test(arguments: [
+        (JSONValue.int(.min), "-9223372036854775808"),
+        (JSONValue.int(.max), "9223372036854775807"),
+        (JSONValue.int(0), "0"),
+        (JSONValue.double(-12.5), "-12.5"),
+        (JSONValue.double(-0.0), "0"),
+        (JSONValue.double(1e20), "1e+20"),
+        (JSONValue.double(-999_999_999_999_999), "-999999999999999"),
+        (JSONValue.string(""), #""""#),
+        (JSONValue.string("\"\"\\"), #""\"\"\\""#),
+        (JSONValue.object(["ab": 1, "a": 2, "é": 3, "z": 4, "B": 5]), #"{"B":5,"a":2,"ab":1,"z":4,"é":3}"#),
+    ])
+    func numbersEmptyTextsAndKeyPrefixesAreCanonical(value: JSONValue, expected: String) {
+        #expect(value.canonicalString == expected)
+    }
+
+    /// The encoder builds bytes in runs for speed; the text must be exactly what the plain
+    /// String-based encoding gives, or stored payloads would stop matching new ones.
+    @Test func canonicalTextMatchesAPlainReferenceEncoding() {
+        var random = SplitMix64(seed: 7)
+        let alphabet: [Character] = ["a", "b", "Z", " ", "\"", "\\", "\n", "\t", "\u{01}", "\u{1f}", "\u{7f}", "é", "✓", "🚓", "/"]
+        func text() -> String {
+            String((0..<Int(random.next() % 12)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+        func value(depth: Int) -> JSONValue {
+            switch random.next() % (depth > 2 ? 5 : 7) {
+            case 0: return .null
+            case 1: return .bool(random.next() % 2 == 0)
+            case 2: return .int(Int64(bitPattern: random.next()) >> (random.next() % 64))
+            case 3: return .double(Double(Int64(bitPattern: random.next()) >> 40) / 64)
+            case 4: return .string(text())
+            case 5: return .array((0..<Int(random.next() % 4)).map { _ in value(depth: depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int(random.next() % 5) { members[text()] = value(depth: depth + 1) }
+                return .object(members)
+            }
+        }
+        for _ in 0..<2000 {
+            let sample = value(depth: 0)
+            #expect(sample.canonicalString == Self.reference(sample))
+        }
+    }
+
+    /// The canonical encoding as first written: String pieces, keys sorted by UTF-8 bytes.
+    private static func reference(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        case .double(let number):
+            guard number.isFinite else { return "null" }
+            return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+        case .string(let string):
+            var out = "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        case .array(let values): return "[" + values.map(reference).joined(separator: ",") + "]"
+        case .object(let members):
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            return "{" + keys.map { reference(.string($0)) + ":" + reference(members[$0]!) }.joined(separator: ",") + "}"
+        }
+    }
+
     @Test func canonicalTextRoundTripsThroughAStandardParser() throws {
         let value: JSONValue = ["text": "a\"b\\c\nd", "n": 42, "list": [1, "two", nil], "nested": ["ok": true]]
         let parsed = try JSONValue.parse(value.canonicalString)
