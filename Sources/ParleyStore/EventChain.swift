@@ -27,12 +27,38 @@ public enum EventChain {
         sequence: Int64, timestampMillis: Int64, priority: Priority, kind: String, source: String,
         incidentID: Int64?, payload: String, previousHash: String
     ) -> String {
-        // The writer hashes every event on its thread, so the text is laid out in one stack
-        // buffer (integers formatted in place) and hashed in one call: no intermediate Strings.
         var kind = kind, source = source, payload = payload, previousHash = previousHash
-        let capacity = versionTag.count + 6 * 21 + kind.utf8.count + source.utf8.count + payload.utf8.count
-            + previousHash.utf8.count + 16
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+        return kind.withUTF8 { kind in
+            source.withUTF8 { source in
+                payload.withUTF8 { payload in
+                    previousHash.withUTF8 { previousHash in
+                        String(unsafeUninitializedCapacity: hexLength) { output in
+                            writeHash(
+                                sequence: sequence, timestampMillis: timestampMillis, priority: priority, kind: kind,
+                                source: source, incidentID: incidentID, payload: payload, previousHash: previousHash,
+                                into: output)
+                            return hexLength
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes in a hash's hex text.
+    static let hexLength = 64
+
+    /// The same hash, from UTF-8 bytes, written as `hexLength` lower-case hex bytes into `output`.
+    /// This is the writer's path: it hashes every event on its thread, so the text is laid out in
+    /// one stack buffer (integers formatted in place) and hashed in one call, and nothing is
+    /// allocated.
+    static func writeHash(
+        sequence: Int64, timestampMillis: Int64, priority: Priority, kind: UnsafeBufferPointer<UInt8>,
+        source: UnsafeBufferPointer<UInt8>, incidentID: Int64?, payload: UnsafeBufferPointer<UInt8>,
+        previousHash: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>
+    ) {
+        let capacity = versionTag.count + 6 * 21 + kind.count + source.count + payload.count + previousHash.count + 16
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             var writer = ByteWriter(buffer: buffer)
             writer.append(versionTag)
             writer.newline()
@@ -42,21 +68,23 @@ public enum EventChain {
             writer.newline()
             writer.append(priorityNames[priority.rawValue])
             writer.newline()
-            kind.withUTF8 { writer.append($0) }
+            writer.append(kind)
             writer.newline()
-            source.withUTF8 { writer.append($0) }
+            writer.append(source)
             writer.newline()
             if let incidentID { writer.append(incidentID) }
             writer.newline()
-            payload.withUTF8 { writer.append($0) }
+            writer.append(payload)
             writer.newline()
-            previousHash.withUTF8 { writer.append($0) }
-            return hex(SHA256.hash(data: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count)))
+            writer.append(previousHash)
+            let digest = SHA256.hash(data: UnsafeRawBufferPointer(start: buffer.baseAddress, count: writer.count))
+            writeHex(digest, into: output)
         }
     }
 
     private static let versionTag: [UInt8] = Array("parley-event-v1".utf8)
-    private static let priorityNames: [[UInt8]] = Priority.allCases.sorted { $0.rawValue < $1.rawValue }.map { Array($0.name.utf8) }
+    /// Each priority's name as UTF-8, by raw value: as hashed and as stored.
+    static let priorityNames: [[UInt8]] = Priority.allCases.sorted { $0.rawValue < $1.rawValue }.map { Array($0.name.utf8) }
 
     /// Appends bytes to a buffer sized by the caller.
     private struct ByteWriter {
@@ -110,15 +138,13 @@ public enum EventChain {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func hex(_ digest: SHA256.Digest) -> String {
-        String(unsafeUninitializedCapacity: 64) { buffer in
-            var index = 0
-            for byte in digest {
-                buffer[index] = hexDigits[Int(byte >> 4)]
-                buffer[index + 1] = hexDigits[Int(byte & 0x0f)]
-                index += 2
-            }
-            return 64
+    private static func writeHex(_ digest: SHA256.Digest, into output: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(output.count >= hexLength)
+        var index = 0
+        for byte in digest {
+            output[index] = hexDigits[Int(byte >> 4)]
+            output[index + 1] = hexDigits[Int(byte & 0x0f)]
+            index += 2
         }
     }
 

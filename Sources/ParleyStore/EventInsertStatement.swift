@@ -30,14 +30,13 @@ final class EventInsertStatement {
     }
 
     /// Binds each text in place (`SQLITE_STATIC`, with its length) for the one step that reads
-    /// it, rather than having SQLite copy it (`SQLITE_TRANSIENT`): no allocation per text, and
-    /// short Swift strings (stored inline) are not first copied out to a C string either.
+    /// it, rather than having SQLite copy it (`SQLITE_TRANSIENT`): the writer hands over bytes it
+    /// already holds, so nothing is allocated or copied per text.
     func insert(
-        sequence: Int64, recordedAt: Int64, priority: Priority, kind: String, source: String, incidentID: Int64?,
-        payload: String, previousHash: String, hash: String
+        sequence: Int64, recordedAt: Int64, priority: Priority, kind: UnsafeBufferPointer<UInt8>,
+        source: UnsafeBufferPointer<UInt8>, incidentID: Int64?, payload: UnsafeBufferPointer<UInt8>,
+        previousHash: UnsafeBufferPointer<UInt8>, hash: UnsafeBufferPointer<UInt8>
     ) throws {
-        var priorityName = priority.name, kind = kind, source = source, payload = payload
-        var previousHash = previousHash, hash = hash
         sqlite3_reset(handle)
         sqlite3_bind_int64(handle, 1, sequence)
         sqlite3_bind_int64(handle, 2, recordedAt)
@@ -46,27 +45,17 @@ final class EventInsertStatement {
         } else {
             sqlite3_bind_null(handle, 6)
         }
-        let code = priorityName.withUTF8 { priorityText in
-            kind.withUTF8 { kindText in
-                source.withUTF8 { sourceText in
-                    payload.withUTF8 { payloadText in
-                        previousHash.withUTF8 { previousText in
-                            hash.withUTF8 { hashText in
-                                bind(3, priorityText)
-                                bind(4, kindText)
-                                bind(5, sourceText)
-                                bind(7, payloadText)
-                                bind(8, previousText)
-                                bind(9, hashText)
-                                let code = sqlite3_step(handle)
-                                // The texts are only valid inside these closures.
-                                sqlite3_clear_bindings(handle)
-                                return code
-                            }
-                        }
-                    }
-                }
-            }
+        let code = EventChain.priorityNames[priority.rawValue].withUnsafeBufferPointer { priorityName in
+            bind(3, priorityName)
+            bind(4, kind)
+            bind(5, source)
+            bind(7, payload)
+            bind(8, previousHash)
+            bind(9, hash)
+            let code = sqlite3_step(handle)
+            // The texts are only valid for this call.
+            sqlite3_clear_bindings(handle)
+            return code
         }
         guard code == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(connection))

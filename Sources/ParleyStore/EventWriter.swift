@@ -139,7 +139,7 @@ public final class EventWriter: Service, Sendable {
             return state.writerSleeping ? .queuedWakeWriter : .queued
         }
         switch verdict {
-        case .rejected: item.complete(.failure(StoreError.shuttingDown))
+        case .rejected: item.fail(StoreError.shuttingDown)
         case .queuedWakeWriter: wake.signal()
         case .queued: break
         }
@@ -188,7 +188,7 @@ public final class EventWriter: Service, Sendable {
             return parked
         }
         wakeWriter()
-        for item in parked { item.complete(.failure(StoreError.shuttingDown)) }
+        for item in parked { item.fail(StoreError.shuttingDown) }
     }
 
     /// The writer thread's loop: batch, commit, hand the acknowledgements to the delivery queue.
@@ -290,7 +290,7 @@ public final class EventWriter: Service, Sendable {
         case .success(let result):
             let recovered: String? = state.withLock { state in
                 state.head = result.head
-                state.lastTimestamp = result.timestamp
+                state.lastTimestamp = result.chain.timestamp
                 state.committedEvents += Int64(result.eventCount)
                 state.committedBatches += 1
                 let recovered = state.refusing
@@ -305,7 +305,8 @@ public final class EventWriter: Service, Sendable {
             batchRecorder.record(result.eventCount)
             feed.publish(result.head.sequence)
             return {
-                for (item, itemOutcome) in zip(batch, result.outcomes) { item.complete(itemOutcome) }
+                let committed = CommittedChain(result.chain)
+                for (item, itemOutcome) in zip(batch, result.outcomes) { item.complete(itemOutcome, in: committed) }
             }
         case .failure(let error):
             let storeError = Self.classify(error)
@@ -322,93 +323,61 @@ public final class EventWriter: Service, Sendable {
                     metadata: ["store.path": "\(store.path)", "store.error": "\(error)", "store.batch_items": "\(batch.count)"])
             }
             return {
-                for item in batch { item.complete(.failure(storeError)) }
+                for item in batch { item.fail(storeError) }
             }
         }
     }
 
     private struct BatchResult: Sendable {
         var head: ChainHead
-        var timestamp: Int64
+        var chain: BatchChain
         var eventCount: Int
         var outcomes: [ItemOutcome]
     }
 
     private static func writeBatch(_ batch: [PendingItem], in db: Database, head: ChainHead, now: Int64) throws -> BatchResult {
-        var chain = head
+        var chain = try BatchChain(head: head, timestamp: now, expectedEvents: batch.reduce(0) { $0 + $1.weight })
         var outcomes: [ItemOutcome] = []
         outcomes.reserveCapacity(batch.count)
         let insert = try EventInsertStatement(db)
         let context = OperationContext(timestampMillis: now)
-        var eventCount = 0
         for item in batch {
             switch item.work {
-            case .event(let draft):
+            case .event(let event):
                 // Validated on submission: only a batch-fatal error (disk full, I/O) can fail this.
-                outcomes.append(.event(try chainAndInsert(draft, chain: &chain, insert: insert, now: now)))
-                eventCount += 1
-            case .events(let drafts):
+                outcomes.append(.chained(first: try chain.append(event, insert: insert)))
+            case .events(let events):
                 // Validated on submission: only a batch-fatal error (disk full, I/O) can fail these.
-                let stored = try chainAndInsert(drafts, chain: &chain, insert: insert, now: now)
-                eventCount += stored.count
-                outcomes.append(.general(((), stored)))
+                let first = chain.count
+                for event in events { _ = try chain.append(event, insert: insert) }
+                outcomes.append(.chained(first: first))
             case .operation(let operation):
-                let before = chain
+                let first = chain.count
                 do {
-                    var outcome: (any Sendable, [StoredEvent])?
+                    var performed: (any Sendable, [PreparedEvent])?
                     try db.inSavepoint {
-                        let (result, drafts) = try operation(db, context)
-                        outcome = (result, try chainAndInsert(drafts, chain: &chain, insert: insert, now: now))
+                        let (result, events) = try operation(db, context)
+                        for event in events { _ = try chain.append(event, insert: insert) }
+                        performed = (result, events)
                         return .commit
                     }
-                    eventCount += outcome!.1.count
-                    outcomes.append(.general(outcome!))
+                    outcomes.append(.performed(performed!.0, performed!.1, first: first))
                 } catch {
                     if isBatchFatal(error) { throw error }
-                    chain = before
+                    chain.truncate(to: first)
                     outcomes.append(.failure(error))
                 }
             }
         }
-        if chain != head {
+        let end = chain.end
+        if end != head {
             try db.execute(
                 sql: """
                     INSERT INTO chain_anchor (id, last_sequence, last_hash) VALUES (1, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET last_sequence = excluded.last_sequence, last_hash = excluded.last_hash
-                    """, arguments: [chain.sequence, chain.hash])
+                    """, arguments: [end.sequence, end.hash])
         }
-        return BatchResult(head: chain, timestamp: now, eventCount: eventCount, outcomes: outcomes)
-    }
-
-    private static func chainAndInsert(
-        _ drafts: [PreparedEvent], chain: inout ChainHead, insert: EventInsertStatement, now: Int64
-    ) throws -> [StoredEvent] {
-        var stored: [StoredEvent] = []
-        stored.reserveCapacity(drafts.count)
-        for draft in drafts {
-            stored.append(try chainAndInsert(draft, chain: &chain, insert: insert, now: now))
-        }
-        return stored
-    }
-
-    private static func chainAndInsert(
-        _ draft: PreparedEvent, chain: inout ChainHead, insert: EventInsertStatement, now: Int64
-    ) throws -> StoredEvent {
-        let sequence = chain.sequence + 1
-        let hash = EventChain.hash(
-            sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind.rawValue,
-            source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
-            previousHash: chain.hash)
-        try insert.insert(
-            sequence: sequence, recordedAt: now, priority: draft.priority, kind: draft.kind.rawValue,
-            source: draft.source.rawValue, incidentID: draft.incidentID, payload: draft.payload,
-            previousHash: chain.hash, hash: hash)
-        let event = StoredEvent(
-            sequence: sequence, timestampMillis: now, priority: draft.priority, kind: draft.kind,
-            source: draft.source, incidentID: draft.incidentID, payload: draft.payload,
-            previousHash: chain.hash, hash: hash)
-        chain = ChainHead(sequence: sequence, hash: hash)
-        return event
+        return BatchResult(head: end, chain: chain, eventCount: chain.count, outcomes: outcomes)
     }
 
     /// Errors that mean the whole transaction cannot commit (as opposed to one operation's
@@ -459,6 +428,19 @@ struct PreparedEvent: Sendable {
         incidentID = draft.incidentID
         payload = draft.payload.canonicalString
     }
+
+    /// Calls `body` with the kind, source and payload as UTF-8 bytes.
+    func withUTF8<Result>(
+        _ body: (_ kind: UnsafeBufferPointer<UInt8>, _ source: UnsafeBufferPointer<UInt8>, _ payload: UnsafeBufferPointer<UInt8>)
+            throws -> Result
+    ) rethrows -> Result {
+        var kind = kind.rawValue, source = source.rawValue, payload = payload
+        return try kind.withUTF8 { kind in
+            try source.withUTF8 { source in
+                try payload.withUTF8 { payload in try body(kind, source, payload) }
+            }
+        }
+    }
 }
 
 struct PendingItem: Sendable {
@@ -490,23 +472,38 @@ struct PendingItem: Sendable {
         }
     }
 
-    func complete(_ outcome: ItemOutcome) {
-        switch (waiter, outcome) {
-        case (.event(let continuation), .event(let event)): continuation.resume(returning: event)
-        case (.general(let continuation), .general(let result)): continuation.resume(returning: result)
-        case (.event(let continuation), .failure(let error)): continuation.resume(throwing: error)
-        case (.general(let continuation), .failure(let error)): continuation.resume(throwing: error)
-        case (.event(let continuation), .general):
-            continuation.resume(throwing: StoreError.writeFailed("internal: an event submission got an operation's result"))
-        case (.general(let continuation), .event(let event)): continuation.resume(returning: ((), [event]))
+    /// Resumes the submitter with what its batch did with it.
+    func complete(_ outcome: ItemOutcome, in chain: CommittedChain) {
+        switch (outcome, work, waiter) {
+        case (.failure(let error), _, _):
+            fail(error)
+        case (.chained(let first), .event(let event), .event(let continuation)):
+            continuation.resume(returning: chain.event(event, at: first))
+        case (.chained(let first), .events(let events), .general(let continuation)):
+            continuation.resume(returning: ((), chain.events(events, from: first)))
+        case (.performed(let result, let events, let first), _, .general(let continuation)):
+            continuation.resume(returning: (result, chain.events(events, from: first)))
+        default:
+            fail(StoreError.writeFailed("internal: a submission's acknowledgement did not match its work"))
+        }
+    }
+
+    /// Resumes the submitter with `error`.
+    func fail(_ error: any Error) {
+        switch waiter {
+        case .event(let continuation): continuation.resume(throwing: error)
+        case .general(let continuation): continuation.resume(throwing: error)
         }
     }
 }
 
 /// What a batch did with one item.
 enum ItemOutcome: Sendable {
-    case event(StoredEvent)
-    case general((any Sendable, [StoredEvent]))
+    /// The item's events (`.event`, `.events`) were chained from this index in the batch.
+    case chained(first: Int)
+    /// An operation's result, and the events it returned, chained from `first`.
+    case performed(any Sendable, [PreparedEvent], first: Int)
+    /// The item failed alone (its savepoint was rolled back).
     case failure(any Error)
 }
 
