@@ -150,8 +150,12 @@ public enum EventChain {
 
     /// Kinds and sources are dotted/colon names: printable, no newlines, 1…128 bytes.
     static func isValidName(_ name: String) -> Bool {
-        let count = name.utf8.count
-        guard count > 0, count <= 128 else { return false }
-        return name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
+        // Every producer checks two names per event: read the bytes in place.
+        var name = name
+        return name.withUTF8 { bytes in
+            guard bytes.count > 0, bytes.count <= 128 else { return false }
+            for byte in bytes where byte <= 0x20 || byte >= 0x7f { return false }
+            return true
+        }
     }
 }

@@ -127,6 +127,76 @@ struct EventWriterTests {
         #expect(try ChainVerifier.verify(store).intact)
     }
 
+    /// One batch holding every kind of submission, with an operation that fails after its first
+    /// event was already chained: that event is forgotten, and every acknowledgement matches the
+    /// row stored under its sequence number.
+    @Test func aMixedBatchAcknowledgesExactlyWhatItStored() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
+        enum Outcome: Sendable { case stored([StoredEvent]), failed }
+        let producers = Task {
+            await withTaskGroup(of: Outcome.self) { group in
+                group.addTask { (try? await writer.append(draft(1))).map { .stored([$0]) } ?? .failed }
+                group.addTask {
+                    (try? await writer.append(contentsOf: [draft(2), draft(3), draft(4)])).map { .stored($0) } ?? .failed
+                }
+                group.addTask {
+                    // The second event names an incident that does not exist: its INSERT fails
+                    // the foreign key after the first event was chained and inserted.
+                    let result = try? await writer.perform(priority: .routine) { _, _ -> (Int, [EventDraft]) in
+                        var orphan = draft(6)
+                        orphan.incidentID = 424_242
+                        return (7, [draft(5), orphan])
+                    }
+                    return result.map { .stored($0.1) } ?? .failed
+                }
+                group.addTask {
+                    let result = try? await writer.perform(priority: .routine) { _, _ -> (Int, [EventDraft]) in (8, [draft(8), draft(9)]) }
+                    return result.map { .stored($0.1) } ?? .failed
+                }
+                group.addTask { (try? await writer.append(draft(10))).map { .stored([$0]) } ?? .failed }
+                return await group.reduce(into: [Outcome]()) { $0.append($1) }
+            }
+        }
+        while writer.statistics.backlog < 5 { try await Task.sleep(for: .milliseconds(5)) }
+        let outcomes = try await withRunningWriter(writer) { await producers.value }
+        #expect(writer.statistics.committedBatches == 1)
+        let acknowledged = outcomes.flatMap { outcome -> [StoredEvent] in
+            if case .stored(let events) = outcome { return events }
+            return []
+        }.sorted { $0.sequence < $1.sequence }
+        #expect(outcomes.filter { if case .failed = $0 { true } else { false } }.count == 1)
+        #expect(acknowledged.map(\.sequence) == Array(1...7))
+        #expect(!acknowledged.contains { $0.payload.contains("\"index\":5") || $0.payload.contains("\"index\":6") })
+        #expect(try store.events(matching: EventFilter()) == acknowledged)
+        for event in acknowledged { #expect(EventChain.hash(of: event) == event.hash) }
+        #expect(try ChainVerifier.verify(store).intact)
+        #expect(try store.anchor() == ChainHead(sequence: 7, hash: acknowledged[6].hash))
+    }
+
+    @Test(arguments: ["", "has space", "tab\there", "é", String(repeating: "k", count: 129), "del\u{7f}"])
+    func eventsWithABadKindOrSourceAreRefusedOnSubmission(name: String) async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, logger: .quiet)
+        try await withRunningWriter(writer) {
+            await #expect(throws: StoreError.self) {
+                try await writer.append(EventDraft(priority: .routine, kind: EventKind(rawValue: name), source: "system"))
+            }
+            await #expect(throws: StoreError.self) {
+                try await writer.append(EventDraft(priority: .routine, kind: "test.event", source: EventSource(rawValue: name)))
+            }
+            // The longest and the most unusual names allowed still go through.
+            let longest = String(repeating: "k", count: 128)
+            let stored = try await writer.append(EventDraft(priority: .routine, kind: EventKind(rawValue: longest), source: "a!~"))
+            #expect(stored.kind.rawValue == longest)
+        }
+        #expect(try store.counts().events == 1)
+    }
+
     @Test func theChainContinuesAcrossARestart() async throws {
         let temp = try TemporaryStore()
         defer { temp.remove() }
