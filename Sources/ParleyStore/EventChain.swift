@@ -140,11 +140,14 @@ public enum EventChain {
 
     private static func writeHex(_ digest: SHA256.Digest, into output: UnsafeMutableBufferPointer<UInt8>) {
         precondition(output.count >= hexLength)
-        var index = 0
-        for byte in digest {
-            output[index] = hexDigits[Int(byte >> 4)]
-            output[index + 1] = hexDigits[Int(byte & 0x0f)]
-            index += 2
+        // Through the digest's bytes in place: iterating the digest itself makes an array.
+        digest.withUnsafeBytes { bytes in
+            hexDigits.withUnsafeBufferPointer { digits in
+                for (index, byte) in bytes.enumerated() {
+                    output[2 * index] = digits[Int(byte >> 4)]
+                    output[2 * index + 1] = digits[Int(byte & 0x0f)]
+                }
+            }
         }
     }
 

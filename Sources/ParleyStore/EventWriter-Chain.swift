@@ -14,6 +14,8 @@ struct BatchChain: Sendable {
     private var hexes: [UInt8]
     /// Events chained so far.
     private(set) var count = 0
+    /// Events whose hashes are already in `hexes` (`hashAhead`): `append` only inserts them.
+    private var hashed = 0
 
     init(head: ChainHead, timestamp: Int64, expectedEvents: Int) throws {
         guard head.hash.utf8.count == EventChain.hexLength, head.hash.utf8.allSatisfy({ $0 < 0x80 }) else {
@@ -27,6 +29,31 @@ struct BatchChain: Sendable {
         hexes.append(contentsOf: head.hash.utf8)
     }
 
+    /// Hashes `events` as the next links, all at once, for `append` to insert in that order.
+    /// Hashing a run of events and then inserting them is faster than alternating the two:
+    /// each loop keeps its own code and tables in the CPU's caches.
+    mutating func hashAhead(_ events: [PreparedEvent]) {
+        precondition(hashed == count, "hashes are computed ahead only for the events that come next")
+        let length = EventChain.hexLength
+        let first = count
+        let head = head, timestamp = timestamp
+        hexes.append(contentsOf: repeatElement(0, count: length * events.count))
+        hexes.withUnsafeMutableBufferPointer { all in
+            for (offset, event) in events.enumerated() {
+                let index = first + offset
+                let previous = UnsafeBufferPointer(rebasing: all[(index * length)..<((index + 1) * length)])
+                let hash = UnsafeMutableBufferPointer(rebasing: all[((index + 1) * length)..<((index + 2) * length)])
+                event.withUTF8 { kind, source, payload in
+                    EventChain.writeHash(
+                        sequence: head.sequence + Int64(index) + 1, timestampMillis: timestamp, priority: event.priority,
+                        kind: kind, source: source, incidentID: event.incidentID, payload: payload, previousHash: previous,
+                        into: hash)
+                }
+            }
+        }
+        hashed += events.count
+    }
+
     /// The chain's head after the events chained so far.
     var end: ChainHead {
         count == 0 ? head : ChainHead(sequence: head.sequence + Int64(count), hash: hashText(at: count))
@@ -38,20 +65,24 @@ struct BatchChain: Sendable {
         let length = EventChain.hexLength
         let sequence = head.sequence + Int64(index) + 1
         let timestamp = timestamp
-        hexes.append(contentsOf: repeatElement(0, count: length))
+        let needsHash = index >= hashed
+        if needsHash { hexes.append(contentsOf: repeatElement(0, count: length)) }
         try hexes.withUnsafeMutableBufferPointer { all in
             let previous = UnsafeBufferPointer(rebasing: all[(index * length)..<((index + 1) * length)])
             let hash = UnsafeMutableBufferPointer(rebasing: all[((index + 1) * length)..<((index + 2) * length)])
             try event.withUTF8 { kind, source, payload in
-                EventChain.writeHash(
-                    sequence: sequence, timestampMillis: timestamp, priority: event.priority, kind: kind, source: source,
-                    incidentID: event.incidentID, payload: payload, previousHash: previous, into: hash)
+                if needsHash {
+                    EventChain.writeHash(
+                        sequence: sequence, timestampMillis: timestamp, priority: event.priority, kind: kind, source: source,
+                        incidentID: event.incidentID, payload: payload, previousHash: previous, into: hash)
+                }
                 try insert.insert(
                     sequence: sequence, recordedAt: timestamp, priority: event.priority, kind: kind, source: source,
                     incidentID: event.incidentID, payload: payload, previousHash: previous, hash: UnsafeBufferPointer(hash))
             }
         }
         count += 1
+        hashed = max(hashed, count)
         return index
     }
 
@@ -59,6 +90,7 @@ struct BatchChain: Sendable {
     mutating func truncate(to count: Int) {
         precondition(count <= self.count)
         self.count = count
+        hashed = count
         hexes.removeLast(hexes.count - EventChain.hexLength * (count + 1))
     }
 

@@ -336,11 +336,24 @@ public final class EventWriter: Service, Sendable {
     }
 
     private static func writeBatch(_ batch: [PendingItem], in db: Database, head: ChainHead, now: Int64) throws -> BatchResult {
-        var chain = try BatchChain(head: head, timestamp: now, expectedEvents: batch.reduce(0) { $0 + $1.weight })
+        let expected = batch.reduce(0) { $0 + $1.weight }
+        var chain = try BatchChain(head: head, timestamp: now, expectedEvents: expected)
         var outcomes: [ItemOutcome] = []
         outcomes.reserveCapacity(batch.count)
         let insert = try EventInsertStatement(db)
         let context = OperationContext(timestampMillis: now)
+        // The plain events up to the first operation (usually the whole batch) are hashed
+        // first and then inserted (`BatchChain.hashAhead`).
+        var plain: [PreparedEvent] = []
+        plain.reserveCapacity(expected)
+        leading: for item in batch {
+            switch item.work {
+            case .event(let event): plain.append(event)
+            case .events(let events): plain.append(contentsOf: events)
+            case .operation: break leading
+            }
+        }
+        chain.hashAhead(plain)
         for item in batch {
             switch item.work {
             case .event(let event):
