@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 import Metrics
 import ParleyCore
@@ -47,6 +48,8 @@ public final class EventWriter: Service, Sendable {
     private let wake = DispatchSemaphore(value: 0)
     /// Commits since the last checkpoint. Only the writer thread touches it.
     nonisolated(unsafe) private var walDirty = false
+    /// The WAL's length after the last commit, from SQLite's WAL hook (`WALLength`).
+    private let walLength = WALLength()
     private let feed: CommittedFeed
     private let committedCounter = Counter(label: "parley_store_events_committed_total")
     private let batchRecorder = Recorder(label: "parley_store_batch_events")
@@ -197,9 +200,17 @@ public final class EventWriter: Service, Sendable {
         // transaction, so the disk is never idle while producers are being woken. A serial
         // queue keeps acknowledgements in commit order.
         let deliveries = DispatchQueue(label: "parley-writer-acks")
+        let hooked = installWALHook()
         while let batch = nextBatch() {
             deliveries.async(execute: write(batch))
+            // The backstop for a WAL that sustained load lets grow: run here, after the batch's
+            // acknowledgements are on their way. SQLite's own backstop would run inside the
+            // commit and hold them up.
+            // Once per commit that reports a long WAL: a failed batch (disk full) reports
+            // nothing, so a refusing store is not asked to checkpoint after every attempt.
+            if hooked, walLength.frames.exchange(0, ordering: .relaxed) >= IncidentStore.walBackstopPages { checkpointWAL() }
         }
+        if hooked { removeWALHook() }
         deliveries.sync {}
     }
 
@@ -215,11 +226,11 @@ public final class EventWriter: Service, Sendable {
     /// Blocks the writer thread until there is work; nil once shut down with nothing left.
     ///
     /// After `idleCheckpointDelay` with nothing to write, copies the WAL back into the database
-    /// file (a PASSIVE checkpoint). SQLite would otherwise checkpoint inside whichever commit
-    /// crosses its threshold, and every event acknowledged with that commit would wait for the
-    /// copy and the database fsync. Control-room traffic leaves the writer idle nearly all the
-    /// time, so checkpoints happen between events; under sustained load the backstop
-    /// (`IncidentStore.walBackstopPages`) still bounds the WAL.
+    /// file (a PASSIVE checkpoint). A checkpoint inside a commit would make every event
+    /// acknowledged with that commit wait for the copy and the database fsync. Control-room
+    /// traffic leaves the writer idle nearly all the time, so checkpoints happen between events;
+    /// under sustained load the backstop (`IncidentStore.walBackstopPages`, checked after each
+    /// commit in `writeUntilShutdown`) still bounds the WAL.
     private func nextBatch() -> [PendingItem]? {
         var checkpointDue = false
         while true {
@@ -255,6 +266,37 @@ public final class EventWriter: Service, Sendable {
             } else {
                 wake.wait()
             }
+        }
+    }
+
+    /// Takes over SQLite's WAL hook on the writer's connection: SQLite then reports the WAL's
+    /// length after each commit instead of checkpointing inside it (the hook is where its
+    /// `wal_autocheckpoint` lives). False if the connection could not be reached; SQLite's
+    /// backstop stays in place then.
+    private func installWALHook() -> Bool {
+        let context = Unmanaged.passUnretained(walLength).toOpaque()
+        do {
+            try store.pool.writeWithoutTransaction { db in
+                guard let connection = db.sqliteConnection else { throw StoreError.writeFailed("the writer's connection is closed") }
+                sqlite3_wal_hook(connection, { context, _, _, frames in
+                    // Called on the writer thread, inside its commit.
+                    Unmanaged<WALLength>.fromOpaque(context!).takeUnretainedValue().frames.store(Int(frames), ordering: .relaxed)
+                    return SQLITE_OK
+                }, context)
+            }
+            return true
+        } catch {
+            logger.warning("WAL hook not installed; SQLite checkpoints inside commits", metadata: ["store.error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Gives the WAL hook back to SQLite's own backstop, before the writer (the hook's
+    /// context) can go away.
+    private func removeWALHook() {
+        store.pool.writeWithoutTransaction { db in
+            guard let connection = db.sqliteConnection else { return }
+            sqlite3_wal_autocheckpoint(connection, Int32(IncidentStore.walBackstopPages))
         }
     }
 
@@ -518,6 +560,12 @@ enum ItemOutcome: Sendable {
     case performed(any Sendable, [PreparedEvent], first: Int)
     /// The item failed alone (its savepoint was rolled back).
     case failure(any Error)
+}
+
+/// The WAL's length in frames (pages) after the last commit on the writer's connection, as
+/// SQLite's WAL hook reports it.
+final class WALLength: Sendable {
+    let frames = Atomic<Int>(0)
 }
 
 /// Hands an object to a thread exactly once, so the thread's closure does not keep it alive.

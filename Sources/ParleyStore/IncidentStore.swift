@@ -32,12 +32,15 @@ public struct StoreOptions: Sendable, Equatable {
 public struct IncidentStore: Sendable {
     public let path: String
 
-    /// WAL pages after which a commit checkpoints by itself (SQLite's default is 1,000).
-    /// Measured with `parley-bench store` at a sustained 20,000 events/s, where the writer is
-    /// never idle long enough for its own checkpoint: each in-commit checkpoint holds up the
-    /// events of that commit, so smaller ones make a shorter tail (200 pages: p99 2.9–6.3 ms;
-    /// 1,000: 6.2–11.5 ms; 4,000: 27–33 ms; 16,384: 128–145 ms), with no loss of throughput.
-    /// A checkpoint on a second connection stalled the WAL fsync just the same.
+    /// WAL pages after which the WAL is checkpointed even though the writer is busy (SQLite's
+    /// default is 1,000). While an `EventWriter` runs it does this itself, after a commit's
+    /// acknowledgements are on their way (`EventWriter.installWALHook`); otherwise SQLite does
+    /// it inside the commit that crosses the mark. Measured with `parley-bench store` at a
+    /// sustained 20,000 events/s, where the writer is never idle long enough for its idle
+    /// checkpoint: each checkpoint holds up the events behind it, so smaller ones make a shorter
+    /// tail (in-commit, 200 pages: p99 2.9–6.3 ms; 1,000: 6.2–11.5 ms; 4,000: 27–33 ms; 16,384:
+    /// 128–145 ms), with no loss of throughput. A checkpoint on a second connection stalled the
+    /// WAL fsync just the same.
     static let walBackstopPages = 200
     let pool: DatabasePool
     public let options: StoreOptions
@@ -56,8 +59,9 @@ public struct IncidentStore: Sendable {
         configuration.prepareDatabase { db in
             if !readOnly {
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-                // The event writer checkpoints when it is idle; SQLite's in-commit checkpoint is
-                // only a backstop for a WAL that grows past this under sustained load.
+                // The event writer checkpoints when it is idle, and past this mark after a
+                // commit under sustained load; SQLite's in-commit checkpoint at the same mark is
+                // for when no writer runs.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walBackstopPages)")
                 try db.execute(sql: "PRAGMA journal_size_limit = \(16 * 1024 * 1024)")
             }

@@ -241,6 +241,49 @@ struct EventWriterTests {
         #expect(second.timestampMillis >= first.timestampMillis)
     }
 
+    /// Under sustained load the writer is never idle, so the WAL's backstop checkpoint runs from
+    /// the writer's loop after a commit's acknowledgements, not inside the commit (SQLite's own
+    /// backstop is off on the writer's connection while it runs, and back when it stops).
+    @Test func underSustainedLoadTheWriterBoundsTheWALBetweenCommits() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
+        func autocheckpoint() throws -> Int? {
+            try store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+        }
+        func walSize() -> Int {
+            (try? FileManager.default.attributesOfItem(atPath: temp.path + "-wal")[.size] as? Int) ?? 0
+        }
+        let (duringRun, largestWAL) = try await withRunningWriter(writer) {
+            // About 3.6 MiB of events from 40 producers at once: some 900 WAL pages, in batches
+            // of 100 events with no idle pause for the idle checkpoint.
+            let largest = try await withThrowingTaskGroup(of: Int.self) { group in
+                for producer in 0..<40 {
+                    group.addTask {
+                        var largest = 0
+                        for index in 0..<100 {
+                            try await writer.append(EventDraft(
+                                priority: .routine, kind: "test.bulk", source: "channel:test",
+                                payload: ["index": .int(Int64(producer * 100 + index)), "text": .string(String(repeating: "x", count: 900))]))
+                            largest = max(largest, walSize())
+                        }
+                        return largest
+                    }
+                }
+                return try await group.reduce(0) { max($0, $1) }
+            }
+            return (try autocheckpoint(), largest)
+        }
+        #expect(duringRun == 0, "SQLite's in-commit backstop was still on while the writer ran")
+        // The backstop is 200 pages (800 KiB); one batch adds at most about 100 pages more.
+        #expect(largestWAL > 0)
+        #expect(largestWAL < 1_600_000, "the WAL grew to \(largestWAL) bytes: no checkpoint ran between commits")
+        #expect(try autocheckpoint() == IncidentStore.walBackstopPages)
+        #expect(try store.counts().events == 4000)
+        #expect(try ChainVerifier.verify(store).intact)
+    }
+
     /// SQLite would copy the WAL back inside some later commit; the writer does it while idle,
     /// so the database file catches up without any event waiting for it.
     @Test func anIdleWriterCopiesTheWALBackIntoTheDatabaseFile() async throws {
