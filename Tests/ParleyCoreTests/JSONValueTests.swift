@@ -143,6 +143,20 @@ struct DomainTests {
         #expect(Timestamp.parse("yesterday") == nil)
     }
 
+    @Test(arguments: [
+        (Duration.zero, Int32(0)),
+        (.seconds(-3), 0),
+        (.nanoseconds(1), 1),
+        (.milliseconds(1), 1),
+        (.microseconds(1001), 2),
+        (.milliseconds(1500), 1500),
+        (.seconds(3600), 3_600_000),
+        (.seconds(Int64.max / 2), Int32.max),
+    ])
+    func pollTimeoutsRoundUpToWholeMilliseconds(duration: Duration, millis: Int32) {
+        #expect(duration.pollMilliseconds == millis)
+    }
+
     @Test func rolesAreOrderedByPower() {
         #expect(Role.engineer < .dispatcher)
         #expect(Role.dispatcher < .admin)

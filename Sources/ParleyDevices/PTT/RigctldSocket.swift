@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import ParleyCore
 import SystemPackage
 
 /// One line of rigctld's default (non-extended) protocol.
@@ -125,8 +126,7 @@ final class RigctldSocket {
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { throw .timedOut }
-            let (seconds, attoseconds) = left.components
-            let millis = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+            let millis = left.pollMilliseconds
             var entry = pollfd(fd: fd, events: events, revents: 0)
             let result = poll(&entry, 1, millis)
             if result > 0 { return }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ParleyCore
 import Synchronization
 import SystemPackage
 
@@ -174,9 +175,7 @@ func pollReadable(_ fd: Int32, timeout: Duration) throws(Errno) -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: timeout)
     while true {
-        let left = max(clock.now.duration(to: deadline), .zero)
-        let (seconds, attoseconds) = left.components
-        let millis = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+        let millis = clock.now.duration(to: deadline).pollMilliseconds
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let result = poll(&entry, 1, millis)
         if result >= 0 { return result > 0 }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 import SystemPackage
 
 #if canImport(Glibc)
@@ -180,8 +181,7 @@ struct PEITerminalSession {
     /// `poll` with a `Duration`, rounded up to whole milliseconds. EINTR is returned as -1 for
     /// the caller to retry.
     private static func poll(_ fds: inout [pollfd], timeout: Duration) -> Int32 {
-        let (seconds, attoseconds) = max(timeout, .zero).components
-        let millis = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+        let millis = timeout.pollMilliseconds
         return fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), millis) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ParleyCore
 import SystemPackage
 
 #if canImport(Glibc)
@@ -166,8 +167,7 @@ struct VoiceModemSession {
     /// `poll` with a `Duration`, rounded up to whole milliseconds (so a deadline is not missed
     /// by waking a fraction early). EINTR is returned as -1 for the caller to retry.
     private static func poll(_ fds: inout [pollfd], timeout: Duration) -> Int32 {
-        let (seconds, attoseconds) = max(timeout, .zero).components
-        let millis = Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+        let millis = timeout.pollMilliseconds
         return fds.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), millis) }
     }
 }
