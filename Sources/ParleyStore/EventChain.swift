@@ -83,6 +83,13 @@ public enum EventChain {
     }
 
     private static let versionTag: [UInt8] = Array("parley-event-v1".utf8)
+    /// The same names in memory that lives as long as the process, for binding in place.
+    nonisolated(unsafe) static let priorityTexts: [UnsafeBufferPointer<UInt8>] = priorityNames.map { name in
+        let text = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: name.count)
+        _ = text.initialize(from: name)
+        return UnsafeBufferPointer(text)
+    }
+
     /// Each priority's name as UTF-8, by raw value: as hashed and as stored.
     static let priorityNames: [[UInt8]] = Priority.allCases.sorted { $0.rawValue < $1.rawValue }.map { Array($0.name.utf8) }
 

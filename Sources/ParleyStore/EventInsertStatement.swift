@@ -2,7 +2,8 @@ import GRDB
 import GRDBSQLite
 import ParleyCore
 
-/// The one prepared INSERT for the event log, bound through the SQLite C API.
+/// The prepared INSERT of one event, bound through the SQLite C API (a batch's run of plain
+/// events goes in 16 at a time through `EventMultiInsertStatement`).
 ///
 /// This is the writer's hot path: GRDB's `StatementArguments` box every value in an existential,
 /// which at 100k+ events/s costs more than SQLite itself. The statement lives for one batch
@@ -75,6 +76,72 @@ final class EventInsertStatement {
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+}
+
+/// One prepared INSERT of `rows` events at once: a batch's run of hashed events goes in with a
+/// statement step per `rows` events rather than per event.
+final class EventMultiInsertStatement {
+    let rows: Int
+    private let handle: OpaquePointer
+    private let connection: OpaquePointer
+
+    init(_ db: Database, rows: Int) throws {
+        guard let connection = db.sqliteConnection else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "database connection is closed")
+        }
+        let values = (0..<rows).map { _ in "(?, ?, ?, ?, ?, ?, ?, ?, ?)" }.joined(separator: ", ")
+        let sql = "INSERT INTO events (sequence, recorded_at, priority, kind, source, incident_id, payload, previous_hash, hash) VALUES \(values)"
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
+        guard code == SQLITE_OK, let statement else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+        }
+        self.rows = rows
+        self.handle = statement
+        self.connection = connection
+    }
+
+    /// Binds row `row` (texts in place: they must stay valid until `step`).
+    func bind(
+        row: Int, sequence: Int64, recordedAt: Int64, priority: Priority, kind: UnsafeBufferPointer<UInt8>,
+        source: UnsafeBufferPointer<UInt8>, incidentID: Int64?, payload: UnsafeBufferPointer<UInt8>,
+        previousHash: UnsafeBufferPointer<UInt8>, hash: UnsafeBufferPointer<UInt8>
+    ) {
+        let base = Int32(row * 9)
+        if row == 0 { sqlite3_reset(handle) }
+        sqlite3_bind_int64(handle, base + 1, sequence)
+        sqlite3_bind_int64(handle, base + 2, recordedAt)
+        let name = EventChain.priorityTexts[priority.rawValue]
+        sqlite3_bind_text(handle, base + 3, UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(name.count), nil)
+        bindText(base + 4, kind)
+        bindText(base + 5, source)
+        if let incidentID { sqlite3_bind_int64(handle, base + 6, incidentID) } else { sqlite3_bind_null(handle, base + 6) }
+        bindText(base + 7, payload)
+        bindText(base + 8, previousHash)
+        bindText(base + 9, hash)
+    }
+
+    func step() throws {
+        let code = sqlite3_step(handle)
+        sqlite3_clear_bindings(handle)
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(connection))
+            sqlite3_reset(handle)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+    }
+
+    private func bindText(_ index: Int32, _ text: UnsafeBufferPointer<UInt8>) {
+        guard let base = text.baseAddress, !text.isEmpty else {
+            sqlite3_bind_text(handle, index, "", 0, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            return
+        }
+        sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(text.count), nil)
+    }
 
     deinit {
         sqlite3_finalize(handle)

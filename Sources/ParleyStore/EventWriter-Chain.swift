@@ -86,6 +86,50 @@ struct BatchChain: Sendable {
         return index
     }
 
+    /// Inserts the events hashed ahead (`hashAhead`), `multi.rows` at a time, the rest one by
+    /// one; they must be the events `hashAhead` was given, in order.
+    mutating func insertHashed(_ events: [PreparedEvent], multi: EventMultiInsertStatement, single: EventInsertStatement) throws {
+        precondition(count == 0 && hashed == events.count)
+        let length = EventChain.hexLength
+        let head = head, timestamp = timestamp
+        let whole = events.count / multi.rows * multi.rows
+        try hexes.withUnsafeMutableBufferPointer { all in
+            func hashes(_ index: Int) -> (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) {
+                (UnsafeBufferPointer(rebasing: all[(index * length)..<((index + 1) * length)]),
+                 UnsafeBufferPointer(rebasing: all[((index + 1) * length)..<((index + 2) * length)]))
+            }
+            // Each row's texts stay valid until the step: bind row by row, one closure inside
+            // the next.
+            func bindRows(from first: Int, row: Int) throws {
+                if row == multi.rows { return try multi.step() }
+                let index = first + row
+                let event = events[index]
+                try event.withUTF8 { kind, source, payload in
+                    let (previous, hash) = hashes(index)
+                    multi.bind(
+                        row: row, sequence: head.sequence + Int64(index) + 1, recordedAt: timestamp, priority: event.priority,
+                        kind: kind, source: source, incidentID: event.incidentID, payload: payload, previousHash: previous, hash: hash)
+                    try bindRows(from: first, row: row + 1)
+                }
+            }
+            var first = 0
+            while first < whole {
+                try bindRows(from: first, row: 0)
+                first += multi.rows
+            }
+            for index in whole..<events.count {
+                let event = events[index]
+                try event.withUTF8 { kind, source, payload in
+                    let (previous, hash) = hashes(index)
+                    try single.insert(
+                        sequence: head.sequence + Int64(index) + 1, recordedAt: timestamp, priority: event.priority, kind: kind,
+                        source: source, incidentID: event.incidentID, payload: payload, previousHash: previous, hash: hash)
+                }
+            }
+        }
+        count = events.count
+    }
+
     /// Forgets the events from index `count` on (their savepoint was rolled back).
     mutating func truncate(to count: Int) {
         precondition(count <= self.count)

@@ -377,6 +377,9 @@ public final class EventWriter: Service, Sendable {
         var outcomes: [ItemOutcome]
     }
 
+    /// Events per multi-row INSERT for a batch's run of plain events.
+    private static let multiInsertRows = 16
+
     private static func writeBatch(_ batch: [PendingItem], in db: Database, head: ChainHead, now: Int64) throws -> BatchResult {
         let expected = batch.reduce(0) { $0 + $1.weight }
         var chain = try BatchChain(head: head, timestamp: now, expectedEvents: expected)
@@ -396,17 +399,33 @@ public final class EventWriter: Service, Sendable {
             }
         }
         chain.hashAhead(plain)
+        if plain.count >= multiInsertRows {
+            try chain.insertHashed(plain, multi: EventMultiInsertStatement(db, rows: multiInsertRows), single: insert)
+        }
+        var position = 0
+        var inserted = chain.count
         for item in batch {
             switch item.work {
             case .event(let event):
                 // Validated on submission: only a batch-fatal error (disk full, I/O) can fail this.
-                outcomes.append(.chained(first: try chain.append(event, insert: insert)))
+                if position < inserted {
+                    outcomes.append(.chained(first: position))
+                    position += 1
+                } else {
+                    outcomes.append(.chained(first: try chain.append(event, insert: insert)))
+                }
             case .events(let events):
                 // Validated on submission: only a batch-fatal error (disk full, I/O) can fail these.
-                let first = chain.count
-                for event in events { _ = try chain.append(event, insert: insert) }
-                outcomes.append(.chained(first: first))
+                if position < inserted {
+                    outcomes.append(.chained(first: position))
+                    position += events.count
+                } else {
+                    let first = chain.count
+                    for event in events { _ = try chain.append(event, insert: insert) }
+                    outcomes.append(.chained(first: first))
+                }
             case .operation(let operation):
+                inserted = 0
                 let first = chain.count
                 do {
                     var performed: (any Sendable, [PreparedEvent])?

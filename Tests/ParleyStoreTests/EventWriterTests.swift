@@ -176,6 +176,35 @@ struct EventWriterTests {
         #expect(try store.anchor() == ChainHead(sequence: 7, hash: acknowledged[6].hash))
     }
 
+    /// A batch's leading plain events go in through multi-row INSERTs (16 at a time, the rest
+    /// one by one); an operation and the events after it, one by one. Queued in a known order
+    /// before the writer runs, so they form one batch.
+    @Test func aLongRunOfPlainEventsIsStoredAsAcknowledged() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, batchMaxEvents: 1000, logger: .quiet)
+        let run = Task { try await writer.append(contentsOf: (0..<37).map { draft($0) }) }
+        while writer.statistics.backlog < 1 { try await Task.sleep(for: .milliseconds(2)) }
+        let single = Task { try await writer.append(draft(37)) }
+        while writer.statistics.backlog < 2 { try await Task.sleep(for: .milliseconds(2)) }
+        let operation = Task {
+            try await writer.perform(priority: .routine) { _, _ -> (Int, [EventDraft]) in (1, [draft(38), draft(39)]) }
+        }
+        while writer.statistics.backlog < 3 { try await Task.sleep(for: .milliseconds(2)) }
+        let tail = Task { try await writer.append(contentsOf: (40..<43).map { draft($0) }) }
+        while writer.statistics.backlog < 4 { try await Task.sleep(for: .milliseconds(2)) }
+        let acknowledged = try await withRunningWriter(writer) {
+            try await run.value + [single.value] + operation.value.1 + tail.value
+        }
+        #expect(writer.statistics.committedBatches == 1)
+        #expect(acknowledged.map(\.sequence) == Array(1...43))
+        #expect(acknowledged.map(\.payload) == (0..<43).map { #"{"index":\#($0)}"# })
+        #expect(try store.events(matching: EventFilter()) == acknowledged)
+        for event in acknowledged { #expect(EventChain.hash(of: event) == event.hash) }
+        #expect(try ChainVerifier.verify(store).intact)
+    }
+
     @Test(arguments: ["", "has space", "tab\there", "é", String(repeating: "k", count: 129), "del\u{7f}"])
     func eventsWithABadKindOrSourceAreRefusedOnSubmission(name: String) async throws {
         let temp = try TemporaryStore()
