@@ -46,36 +46,14 @@ final class EventInsertStatement {
         } else {
             sqlite3_bind_null(handle, 6)
         }
-        let code = EventChain.priorityNames[priority.rawValue].withUnsafeBufferPointer { priorityName in
-            bind(3, priorityName)
-            bind(4, kind)
-            bind(5, source)
-            bind(7, payload)
-            bind(8, previousHash)
-            bind(9, hash)
-            let code = sqlite3_step(handle)
-            // The texts are only valid for this call.
-            sqlite3_clear_bindings(handle)
-            return code
-        }
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(connection))
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-        }
+        bindInPlace(handle, 3, EventChain.priorityTexts[priority.rawValue])
+        bindInPlace(handle, 4, kind)
+        bindInPlace(handle, 5, source)
+        bindInPlace(handle, 7, payload)
+        bindInPlace(handle, 8, previousHash)
+        bindInPlace(handle, 9, hash)
+        try stepOnce(handle, on: connection)
     }
-
-    private func bind(_ index: Int32, _ text: UnsafeBufferPointer<UInt8>) {
-        guard let base = text.baseAddress, !text.isEmpty else {
-            // Not reached (every column is checked non-empty on entry), but an empty buffer may
-            // have no address: let SQLite copy an empty text.
-            sqlite3_bind_text(handle, index, "", 0, Self.transient)
-            return
-        }
-        sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(text.count), nil)
-    }
-
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     deinit {
         sqlite3_finalize(handle)
@@ -115,35 +93,44 @@ final class EventMultiInsertStatement {
         if row == 0 { sqlite3_reset(handle) }
         sqlite3_bind_int64(handle, base + 1, sequence)
         sqlite3_bind_int64(handle, base + 2, recordedAt)
-        let name = EventChain.priorityTexts[priority.rawValue]
-        sqlite3_bind_text(handle, base + 3, UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(name.count), nil)
-        bindText(base + 4, kind)
-        bindText(base + 5, source)
+        bindInPlace(handle, base + 3, EventChain.priorityTexts[priority.rawValue])
+        bindInPlace(handle, base + 4, kind)
+        bindInPlace(handle, base + 5, source)
         if let incidentID { sqlite3_bind_int64(handle, base + 6, incidentID) } else { sqlite3_bind_null(handle, base + 6) }
-        bindText(base + 7, payload)
-        bindText(base + 8, previousHash)
-        bindText(base + 9, hash)
+        bindInPlace(handle, base + 7, payload)
+        bindInPlace(handle, base + 8, previousHash)
+        bindInPlace(handle, base + 9, hash)
     }
 
     func step() throws {
-        let code = sqlite3_step(handle)
-        sqlite3_clear_bindings(handle)
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(connection))
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-        }
-    }
-
-    private func bindText(_ index: Int32, _ text: UnsafeBufferPointer<UInt8>) {
-        guard let base = text.baseAddress, !text.isEmpty else {
-            sqlite3_bind_text(handle, index, "", 0, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-            return
-        }
-        sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(text.count), nil)
+        try stepOnce(handle, on: connection)
     }
 
     deinit {
         sqlite3_finalize(handle)
+    }
+}
+
+/// Binds `text` without a copy (`SQLITE_STATIC`, with its length): it must stay valid until the
+/// statement's next step, and `stepOnce` clears it after that step.
+private func bindInPlace(_ statement: OpaquePointer, _ index: Int32, _ text: UnsafeBufferPointer<UInt8>) {
+    guard let base = text.baseAddress, !text.isEmpty else {
+        // Not reached (every column is checked non-empty on entry), but an empty buffer may
+        // have no address: let SQLite copy an empty text.
+        sqlite3_bind_text(statement, index, "", 0, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        return
+    }
+    sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(text.count), nil)
+}
+
+/// Steps an INSERT once and clears its bindings (texts bound in place are only valid for this
+/// step); throws SQLite's error if it did not finish.
+private func stepOnce(_ statement: OpaquePointer, on connection: OpaquePointer) throws {
+    let code = sqlite3_step(statement)
+    sqlite3_clear_bindings(statement)
+    guard code == SQLITE_DONE else {
+        let message = String(cString: sqlite3_errmsg(connection))
+        sqlite3_reset(statement)
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
     }
 }
