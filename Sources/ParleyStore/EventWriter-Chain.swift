@@ -10,12 +10,16 @@ import ParleyCore
 struct BatchChain: Sendable {
     let head: ChainHead
     let timestamp: Int64
+    /// Where each event's sequence number and hash slots are.
+    private let links: Links
     /// `EventChain.hexLength` bytes per hash: the head's, then each chained event's.
     private var hexes: [UInt8]
     /// Events chained so far.
     private(set) var count = 0
-    /// Events whose hashes are already in `hexes` (`hashAhead`): `append` only inserts them.
+    /// Events whose hashes are already in `hexes` (`hashAhead`): `append` does not hash them again.
     private var hashed = 0
+    /// Events already inserted (`insertHashed`): `append` only counts them.
+    private var inserted = 0
 
     init(head: ChainHead, timestamp: Int64, expectedEvents: Int) throws {
         guard head.hash.utf8.count == EventChain.hexLength, head.hash.utf8.allSatisfy({ $0 < 0x80 }) else {
@@ -24,61 +28,72 @@ struct BatchChain: Sendable {
         }
         self.head = head
         self.timestamp = timestamp
+        links = Links(head: head.sequence, timestamp: timestamp)
         hexes = []
         hexes.reserveCapacity(EventChain.hexLength * (expectedEvents + 1))
         hexes.append(contentsOf: head.hash.utf8)
     }
 
-    /// Hashes `events` as the next links, all at once, for `append` to insert in that order.
+    /// Hashes `events` as the next links, all at once, for `append` to chain in that order.
     /// Hashing a run of events and then inserting them is faster than alternating the two:
     /// each loop keeps its own code and tables in the CPU's caches.
     mutating func hashAhead(_ events: [PreparedEvent]) {
         precondition(hashed == count, "hashes are computed ahead only for the events that come next")
-        let length = EventChain.hexLength
         let first = count
-        let head = head, timestamp = timestamp
-        hexes.append(contentsOf: repeatElement(0, count: length * events.count))
+        let links = links
+        hexes.append(contentsOf: repeatElement(0, count: EventChain.hexLength * events.count))
         hexes.withUnsafeMutableBufferPointer { all in
             for (offset, event) in events.enumerated() {
-                let index = first + offset
-                let previous = UnsafeBufferPointer(rebasing: all[(index * length)..<((index + 1) * length)])
-                let hash = UnsafeMutableBufferPointer(rebasing: all[((index + 1) * length)..<((index + 2) * length)])
                 event.withUTF8 { kind, source, payload in
-                    EventChain.writeHash(
-                        sequence: head.sequence + Int64(index) + 1, timestampMillis: timestamp, priority: event.priority,
-                        kind: kind, source: source, incidentID: event.incidentID, payload: payload, previousHash: previous,
-                        into: hash)
+                    links.hash(event, kind: kind, source: source, payload: payload, at: first + offset, in: all)
                 }
             }
         }
         hashed += events.count
     }
 
-    /// The chain's head after the events chained so far.
-    var end: ChainHead {
-        count == 0 ? head : ChainHead(sequence: head.sequence + Int64(count), hash: hashText(at: count))
+    /// Inserts the events just hashed ahead (`hashAhead`, given `events`) in whole steps of
+    /// `insert.rows`. `append` must then be given the same events, in order: it counts the ones
+    /// inserted here and inserts the rest.
+    mutating func insertHashed(_ events: [PreparedEvent], insert: EventInsertStatement) throws {
+        precondition(count == 0 && inserted == 0 && hashed == events.count)
+        let whole = events.count / insert.rows * insert.rows
+        let links = links
+        try hexes.withUnsafeMutableBufferPointer { all in
+            // Each row's texts stay valid until the step: bind row by row, one closure inside
+            // the next.
+            func bindRows(from first: Int, row: Int) throws {
+                if row == insert.rows { return try insert.step() }
+                let event = events[first + row]
+                try event.withUTF8 { kind, source, payload in
+                    links.bind(event, kind: kind, source: source, payload: payload, at: first + row, in: all, row: row, to: insert)
+                    try bindRows(from: first, row: row + 1)
+                }
+            }
+            for first in stride(from: 0, to: whole, by: insert.rows) { try bindRows(from: first, row: 0) }
+        }
+        inserted = whole
     }
 
-    /// Hashes `event` as the next link, inserts it, and returns its index in the batch.
+    /// The chain's head after the events chained so far.
+    var end: ChainHead {
+        count == 0 ? head : ChainHead(sequence: links.sequence(at: count - 1), hash: hashText(at: count))
+    }
+
+    /// Chains `event` as the next link (hashing and inserting it unless that was done ahead),
+    /// and returns its index in the batch.
     mutating func append(_ event: PreparedEvent, insert: EventInsertStatement) throws -> Int {
         let index = count
-        let length = EventChain.hexLength
-        let sequence = head.sequence + Int64(index) + 1
-        let timestamp = timestamp
-        let needsHash = index >= hashed
-        if needsHash { hexes.append(contentsOf: repeatElement(0, count: length)) }
-        try hexes.withUnsafeMutableBufferPointer { all in
-            let previous = UnsafeBufferPointer(rebasing: all[(index * length)..<((index + 1) * length)])
-            let hash = UnsafeMutableBufferPointer(rebasing: all[((index + 1) * length)..<((index + 2) * length)])
-            try event.withUTF8 { kind, source, payload in
-                if needsHash {
-                    EventChain.writeHash(
-                        sequence: sequence, timestampMillis: timestamp, priority: event.priority, kind: kind, source: source,
-                        incidentID: event.incidentID, payload: payload, previousHash: previous, into: hash)
+        if index >= inserted {
+            let needsHash = index >= hashed
+            if needsHash { hexes.append(contentsOf: repeatElement(0, count: EventChain.hexLength)) }
+            let links = links
+            try hexes.withUnsafeMutableBufferPointer { all in
+                try event.withUTF8 { kind, source, payload in
+                    if needsHash { links.hash(event, kind: kind, source: source, payload: payload, at: index, in: all) }
+                    links.bind(event, kind: kind, source: source, payload: payload, at: index, in: all, row: 0, to: insert)
+                    try insert.step()
                 }
-                try insert.insert(
-                    sequence: sequence, recordedAt: timestamp, priority: event.priority, kind: kind, source: source,
-                    incidentID: event.incidentID, payload: payload, previousHash: previous, hash: UnsafeBufferPointer(hash))
             }
         }
         count += 1
@@ -86,53 +101,9 @@ struct BatchChain: Sendable {
         return index
     }
 
-    /// Inserts the events hashed ahead (`hashAhead`), `multi.rows` at a time, the rest one by
-    /// one; they must be the events `hashAhead` was given, in order.
-    mutating func insertHashed(_ events: [PreparedEvent], multi: EventMultiInsertStatement, single: EventInsertStatement) throws {
-        precondition(count == 0 && hashed == events.count)
-        let length = EventChain.hexLength
-        let head = head, timestamp = timestamp
-        let whole = events.count / multi.rows * multi.rows
-        try hexes.withUnsafeMutableBufferPointer { all in
-            func hashes(_ index: Int) -> (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) {
-                (UnsafeBufferPointer(rebasing: all[(index * length)..<((index + 1) * length)]),
-                 UnsafeBufferPointer(rebasing: all[((index + 1) * length)..<((index + 2) * length)]))
-            }
-            // Each row's texts stay valid until the step: bind row by row, one closure inside
-            // the next.
-            func bindRows(from first: Int, row: Int) throws {
-                if row == multi.rows { return try multi.step() }
-                let index = first + row
-                let event = events[index]
-                try event.withUTF8 { kind, source, payload in
-                    let (previous, hash) = hashes(index)
-                    multi.bind(
-                        row: row, sequence: head.sequence + Int64(index) + 1, recordedAt: timestamp, priority: event.priority,
-                        kind: kind, source: source, incidentID: event.incidentID, payload: payload, previousHash: previous, hash: hash)
-                    try bindRows(from: first, row: row + 1)
-                }
-            }
-            var first = 0
-            while first < whole {
-                try bindRows(from: first, row: 0)
-                first += multi.rows
-            }
-            for index in whole..<events.count {
-                let event = events[index]
-                try event.withUTF8 { kind, source, payload in
-                    let (previous, hash) = hashes(index)
-                    try single.insert(
-                        sequence: head.sequence + Int64(index) + 1, recordedAt: timestamp, priority: event.priority, kind: kind,
-                        source: source, incidentID: event.incidentID, payload: payload, previousHash: previous, hash: hash)
-                }
-            }
-        }
-        count = events.count
-    }
-
     /// Forgets the events from index `count` on (their savepoint was rolled back).
     mutating func truncate(to count: Int) {
-        precondition(count <= self.count)
+        precondition(count <= self.count && count >= inserted)
         self.count = count
         hashed = count
         hexes.removeLast(hexes.count - EventChain.hexLength * (count + 1))
@@ -143,6 +114,51 @@ struct BatchChain: Sendable {
         if slot == 0 { return head.hash }
         let length = EventChain.hexLength
         return String(decoding: hexes[(slot * length)..<((slot + 1) * length)], as: UTF8.self)
+    }
+
+    /// An event's place in the batch: its sequence number and its two hash slots in `hexes`.
+    /// A copy of the chain's constants, so that the loops over `hexes` (a mutable access to
+    /// the chain) can use them.
+    private struct Links {
+        let head: Int64
+        let timestamp: Int64
+
+        /// The sequence number of the event at `index` in the batch.
+        func sequence(at index: Int) -> Int64 { head + Int64(index) + 1 }
+
+        /// The event at `index`'s previous hash (the slot before) and its own hash's slot.
+        func slots(at index: Int, in all: UnsafeMutableBufferPointer<UInt8>)
+            -> (previous: UnsafeBufferPointer<UInt8>, hash: UnsafeMutableBufferPointer<UInt8>)
+        {
+            let length = EventChain.hexLength
+            return (UnsafeBufferPointer(rebasing: all[(index * length)..<((index + 1) * length)]),
+                    UnsafeMutableBufferPointer(rebasing: all[((index + 1) * length)..<((index + 2) * length)]))
+        }
+
+        /// Writes the hash of `event` (its texts as UTF-8) at `index`, from the hash before it.
+        func hash(
+            _ event: PreparedEvent, kind: UnsafeBufferPointer<UInt8>, source: UnsafeBufferPointer<UInt8>,
+            payload: UnsafeBufferPointer<UInt8>, at index: Int, in all: UnsafeMutableBufferPointer<UInt8>
+        ) {
+            let (previous, hash) = slots(at: index, in: all)
+            EventChain.writeHash(
+                sequence: sequence(at: index), timestampMillis: timestamp, priority: event.priority, kind: kind, source: source,
+                incidentID: event.incidentID, payload: payload, previousHash: previous, into: hash)
+        }
+
+        /// Binds `event` at `index`, with its hashes, as row `row` of `insert`. Its texts and
+        /// `all` must stay valid until the insert's step.
+        func bind(
+            _ event: PreparedEvent, kind: UnsafeBufferPointer<UInt8>, source: UnsafeBufferPointer<UInt8>,
+            payload: UnsafeBufferPointer<UInt8>, at index: Int, in all: UnsafeMutableBufferPointer<UInt8>, row: Int,
+            to insert: EventInsertStatement
+        ) {
+            let (previous, hash) = slots(at: index, in: all)
+            insert.bind(
+                row: row, sequence: sequence(at: index), recordedAt: timestamp, priority: event.priority, kind: kind,
+                source: source, incidentID: event.incidentID, payload: payload, previousHash: previous,
+                hash: UnsafeBufferPointer(hash))
+        }
     }
 }
 

@@ -388,7 +388,8 @@ public final class EventWriter: Service, Sendable {
         let insert = try EventInsertStatement(db)
         let context = OperationContext(timestampMillis: now)
         // The plain events up to the first operation (usually the whole batch) are hashed
-        // first and then inserted (`BatchChain.hashAhead`).
+        // first and inserted 16 rows at a time (`BatchChain.hashAhead`, `insertHashed`); the
+        // loop below chains them in order and inserts whatever was not inserted ahead.
         var plain: [PreparedEvent] = []
         plain.reserveCapacity(expected)
         leading: for item in batch {
@@ -400,32 +401,19 @@ public final class EventWriter: Service, Sendable {
         }
         chain.hashAhead(plain)
         if plain.count >= multiInsertRows {
-            try chain.insertHashed(plain, multi: EventMultiInsertStatement(db, rows: multiInsertRows), single: insert)
+            try chain.insertHashed(plain, insert: EventInsertStatement(db, rows: multiInsertRows))
         }
-        var position = 0
-        var inserted = chain.count
         for item in batch {
             switch item.work {
             case .event(let event):
                 // Validated on submission: only a batch-fatal error (disk full, I/O) can fail this.
-                if position < inserted {
-                    outcomes.append(.chained(first: position))
-                    position += 1
-                } else {
-                    outcomes.append(.chained(first: try chain.append(event, insert: insert)))
-                }
+                outcomes.append(.chained(first: try chain.append(event, insert: insert)))
             case .events(let events):
                 // Validated on submission: only a batch-fatal error (disk full, I/O) can fail these.
-                if position < inserted {
-                    outcomes.append(.chained(first: position))
-                    position += events.count
-                } else {
-                    let first = chain.count
-                    for event in events { _ = try chain.append(event, insert: insert) }
-                    outcomes.append(.chained(first: first))
-                }
+                let first = chain.count
+                for event in events { _ = try chain.append(event, insert: insert) }
+                outcomes.append(.chained(first: first))
             case .operation(let operation):
-                inserted = 0
                 let first = chain.count
                 do {
                     var performed: (any Sendable, [PreparedEvent])?
