@@ -208,10 +208,23 @@ public final class EventWriter: Service, Sendable {
             // commit and hold them up.
             // Once per commit that reports a long WAL: a failed batch (disk full) reports
             // nothing, so a refusing store is not asked to checkpoint after every attempt.
-            if hooked, walLength.frames.exchange(0, ordering: .relaxed) >= IncidentStore.walBackstopPages { checkpointWAL() }
+            if hooked {
+                let frames = walLength.frames.exchange(0, ordering: .relaxed)
+                if frames >= IncidentStore.walBackstopPages, frames >= walBackstop() { checkpointWAL() }
+            }
         }
         if hooked { removeWALHook() }
         deliveries.sync {}
+    }
+
+    /// The WAL length (pages) past which the writer checkpoints after a commit. With less than a
+    /// full batch waiting, each checkpoint holds up the events behind it, so it is kept short
+    /// (`IncidentStore.walBackstopPages`). With a full batch or more waiting, the writer is
+    /// saturated: those events wait for whole batches anyway, and a longer checkpoint costs less
+    /// per page (`IncidentStore.walBackstopPagesUnderBacklog`).
+    private func walBackstop() -> Int {
+        let backlog = state.withLock { $0.queue.count }
+        return backlog >= batchMaxEvents ? IncidentStore.walBackstopPagesUnderBacklog : IncidentStore.walBackstopPages
     }
 
     /// Wakes the writer thread if it is waiting for work (or for shutdown).
@@ -229,8 +242,8 @@ public final class EventWriter: Service, Sendable {
     /// file (a PASSIVE checkpoint). A checkpoint inside a commit would make every event
     /// acknowledged with that commit wait for the copy and the database fsync. Control-room
     /// traffic leaves the writer idle nearly all the time, so checkpoints happen between events;
-    /// under sustained load the backstop (`IncidentStore.walBackstopPages`, checked after each
-    /// commit in `writeUntilShutdown`) still bounds the WAL.
+    /// under sustained load the backstop (`walBackstop()`, checked after each commit in
+    /// `writeUntilShutdown`) still bounds the WAL.
     private func nextBatch() -> [PendingItem]? {
         var checkpointDue = false
         while true {

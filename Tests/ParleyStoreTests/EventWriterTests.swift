@@ -313,6 +313,45 @@ struct EventWriterTests {
         #expect(try ChainVerifier.verify(store).intact)
     }
 
+    /// With a full batch or more always waiting, the writer checkpoints at SQLite's default
+    /// mark instead (`IncidentStore.walBackstopPagesUnderBacklog`): the WAL grows past the short
+    /// backstop, and is still bounded.
+    @Test func underADeepBacklogTheWriterCheckpointsLessOftenButStillBoundsTheWAL() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
+        func walSize() -> Int {
+            (try? FileManager.default.attributesOfItem(atPath: temp.path + "-wal")[.size] as? Int) ?? 0
+        }
+        let largestWAL = try await withRunningWriter(writer) {
+            // About 12 MiB of events (some 3,000 WAL pages) from 400 producers at once: while one
+            // batch of 100 commits, most of the other 300 events wait in the backlog.
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for producer in 0..<400 {
+                    group.addTask {
+                        var largest = 0
+                        for index in 0..<30 {
+                            try await writer.append(EventDraft(
+                                priority: .routine, kind: "test.bulk", source: "channel:test",
+                                payload: ["index": .int(Int64(producer * 30 + index)), "text": .string(String(repeating: "x", count: 900))]))
+                            largest = max(largest, walSize())
+                        }
+                        return largest
+                    }
+                }
+                return try await group.reduce(0) { max($0, $1) }
+            }
+        }
+        let page = 4096
+        // Past the short backstop plus a batch (200 + ~30 pages): the long one was in force.
+        #expect(largestWAL > 300 * page, "the WAL stayed at \(largestWAL) bytes: the short backstop ran under a deep backlog")
+        // Under the long backstop plus a batch: checkpoints still ran between commits.
+        #expect(largestWAL < (IncidentStore.walBackstopPagesUnderBacklog + 200) * page, "the WAL grew to \(largestWAL) bytes")
+        #expect(try store.counts().events == 12000)
+        #expect(try ChainVerifier.verify(store).intact)
+    }
+
     /// SQLite would copy the WAL back inside some later commit; the writer does it while idle,
     /// so the database file catches up without any event waiting for it.
     @Test func anIdleWriterCopiesTheWALBackIntoTheDatabaseFile() async throws {
