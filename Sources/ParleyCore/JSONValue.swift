@@ -82,15 +82,49 @@ public enum JSONValue: Sendable, Hashable, Codable {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { JSONValue.utf8Precedes($0.key, $1.key) }
-            for (index, member) in sorted.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.appendEscaped(member.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                member.value.appendCanonical(to: &out)
+            if members.count <= Self.smallObject {
+                JSONValue.appendSmallObject(members, to: &out)
+            } else {
+                let sorted = members.sorted { JSONValue.utf8Precedes($0.key, $1.key) }
+                for (index, member) in sorted.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONValue.appendMember(member.key, member.value, to: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Members up to which an object's keys are put in order in place (insertion sort of their
+    /// positions on the stack) rather than by sorting an array of its members. Event payloads
+    /// are small objects, and sorting a copy of them was a third of their producers' encoding.
+    private static let smallObject = 16
+
+    private static func appendSmallObject(_ members: [String: JSONValue], to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: [String: JSONValue].Index.self, capacity: members.count) { order in
+            var count = 0
+            for position in members.indices {
+                // Insertion sort: shift the positions of greater keys up one.
+                let key = members.keys[position]
+                var slot = count
+                while slot > 0, utf8Precedes(key, members.keys[order[slot - 1]]) {
+                    order[slot] = order[slot - 1]
+                    slot -= 1
+                }
+                order[slot] = position
+                count += 1
+            }
+            for slot in 0..<count {
+                if slot > 0 { out.append(UInt8(ascii: ",")) }
+                appendMember(members.keys[order[slot]], members.values[order[slot]], to: &out)
+            }
+        }
+    }
+
+    private static func appendMember(_ key: String, _ value: JSONValue, to out: inout [UInt8]) {
+        appendEscaped(key, to: &out)
+        out.append(UInt8(ascii: ":"))
+        value.appendCanonical(to: &out)
     }
 
     /// Whether `first` sorts before `second` by their UTF-8 bytes (the canonical key order).
