@@ -281,27 +281,10 @@ struct EventWriterTests {
         func autocheckpoint() throws -> Int? {
             try store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
         }
-        func walSize() -> Int {
-            (try? FileManager.default.attributesOfItem(atPath: temp.path + "-wal")[.size] as? Int) ?? 0
-        }
         let (duringRun, largestWAL) = try await withRunningWriter(writer) {
             // About 3.6 MiB of events from 40 producers at once: some 900 WAL pages, in batches
             // of 100 events with no idle pause for the idle checkpoint.
-            let largest = try await withThrowingTaskGroup(of: Int.self) { group in
-                for producer in 0..<40 {
-                    group.addTask {
-                        var largest = 0
-                        for index in 0..<100 {
-                            try await writer.append(EventDraft(
-                                priority: .routine, kind: "test.bulk", source: "channel:test",
-                                payload: ["index": .int(Int64(producer * 100 + index)), "text": .string(String(repeating: "x", count: 900))]))
-                            largest = max(largest, walSize())
-                        }
-                        return largest
-                    }
-                }
-                return try await group.reduce(0) { max($0, $1) }
-            }
+            let largest = try await largestWALUnderBulkLoad(writer, walPath: temp.path + "-wal", producers: 40, eventsEach: 100)
             return (try autocheckpoint(), largest)
         }
         #expect(duringRun == 0, "SQLite's in-commit backstop was still on while the writer ran")
@@ -321,27 +304,10 @@ struct EventWriterTests {
         defer { temp.remove() }
         let store = try temp.open()
         let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
-        func walSize() -> Int {
-            (try? FileManager.default.attributesOfItem(atPath: temp.path + "-wal")[.size] as? Int) ?? 0
-        }
         let largestWAL = try await withRunningWriter(writer) {
             // About 12 MiB of events (some 3,000 WAL pages) from 400 producers at once: while one
             // batch of 100 commits, most of the other 300 events wait in the backlog.
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                for producer in 0..<400 {
-                    group.addTask {
-                        var largest = 0
-                        for index in 0..<30 {
-                            try await writer.append(EventDraft(
-                                priority: .routine, kind: "test.bulk", source: "channel:test",
-                                payload: ["index": .int(Int64(producer * 30 + index)), "text": .string(String(repeating: "x", count: 900))]))
-                            largest = max(largest, walSize())
-                        }
-                        return largest
-                    }
-                }
-                return try await group.reduce(0) { max($0, $1) }
-            }
+            try await largestWALUnderBulkLoad(writer, walPath: temp.path + "-wal", producers: 400, eventsEach: 30)
         }
         let page = 4096
         // Past the short backstop plus a batch (200 + ~30 pages): the long one was in force.
@@ -350,6 +316,27 @@ struct EventWriterTests {
         #expect(largestWAL < (IncidentStore.walBackstopPagesUnderBacklog + 200) * page, "the WAL grew to \(largestWAL) bytes")
         #expect(try store.counts().events == 12000)
         #expect(try ChainVerifier.verify(store).intact)
+    }
+
+    /// `producers` tasks each append `eventsEach` events of about 1 KB at once; returns the
+    /// largest size of the WAL file seen after any append.
+    private func largestWALUnderBulkLoad(_ writer: EventWriter, walPath: String, producers: Int, eventsEach: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    var largest = 0
+                    for index in 0..<eventsEach {
+                        try await writer.append(EventDraft(
+                            priority: .routine, kind: "test.bulk", source: "channel:test",
+                            payload: ["index": .int(Int64(producer * eventsEach + index)), "text": .string(String(repeating: "x", count: 900))]))
+                        let size = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int) ?? 0
+                        largest = max(largest, size)
+                    }
+                    return largest
+                }
+            }
+            return try await group.reduce(0) { max($0, $1) }
+        }
     }
 
     /// SQLite would copy the WAL back inside some later commit; the writer does it while idle,
