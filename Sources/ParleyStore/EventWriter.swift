@@ -201,7 +201,9 @@ public final class EventWriter: Service, Sendable {
         // queue keeps acknowledgements in commit order.
         let deliveries = DispatchQueue(label: "parley-writer-acks")
         let hooked = installWALHook()
+        var load = WriterLoad(batchMaxEvents: batchMaxEvents)
         while let batch = nextBatch() {
+            load.record(batchEvents: batch.reduce(0) { $0 + $1.weight })
             deliveries.async(execute: write(batch))
             // The backstop for a WAL that sustained load lets grow: run here, after the batch's
             // acknowledgements are on their way. SQLite's own backstop would run inside the
@@ -210,21 +212,19 @@ public final class EventWriter: Service, Sendable {
             // nothing, so a refusing store is not asked to checkpoint after every attempt.
             if hooked {
                 let frames = walLength.frames.exchange(0, ordering: .relaxed)
-                if frames >= IncidentStore.walBackstopPages, frames >= walBackstop() { checkpointWAL() }
+                if frames >= Self.walBackstop(saturated: load.saturated) { checkpointWAL() }
             }
         }
         if hooked { removeWALHook() }
         deliveries.sync {}
     }
 
-    /// The WAL length (pages) past which the writer checkpoints after a commit. With less than a
-    /// full batch waiting, each checkpoint holds up the events behind it, so it is kept short
-    /// (`IncidentStore.walBackstopPages`). With a full batch or more waiting, the writer is
-    /// saturated: those events wait for whole batches anyway, and a longer checkpoint costs less
-    /// per page (`IncidentStore.walBackstopPagesUnderBacklog`).
-    private func walBackstop() -> Int {
-        let backlog = state.withLock { $0.queue.count }
-        return backlog >= batchMaxEvents ? IncidentStore.walBackstopPagesUnderBacklog : IncidentStore.walBackstopPages
+    /// The WAL length (pages) past which the writer checkpoints after a commit. Each checkpoint
+    /// holds up the events behind it, so it is kept short (`IncidentStore.walBackstopPages`),
+    /// unless the writer is saturated: then the events waiting wait for whole batches anyway,
+    /// and a longer checkpoint costs less per page (`IncidentStore.walBackstopPagesUnderBacklog`).
+    private static func walBackstop(saturated: Bool) -> Int {
+        saturated ? IncidentStore.walBackstopPagesUnderBacklog : IncidentStore.walBackstopPages
     }
 
     /// Wakes the writer thread if it is waiting for work (or for shutdown).

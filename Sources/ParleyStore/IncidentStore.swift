@@ -42,11 +42,11 @@ public struct IncidentStore: Sendable {
     /// 128–145 ms), with no loss of throughput. A checkpoint on a second connection stalled the
     /// WAL fsync just the same.
     static let walBackstopPages = 200
-    /// The writer's backstop while a full batch or more is waiting (it is saturated): SQLite's
-    /// default. The queued events wait for whole batches then anyway, and a longer checkpoint
-    /// costs less per page (one database fsync each): at `parley-bench store`'s saturating load,
-    /// checkpoints took 0.42 s of the writer's 1.8 s per 300,000 events at 200 pages and 0.29 s at
-    /// 1,000, with (c)'s p99 unchanged (`EventWriter.walBackstop`).
+    /// The writer's backstop while it is saturated (full batches in a row): SQLite's default.
+    /// The queued events wait for whole batches then anyway, and a longer checkpoint costs less
+    /// per page (one database fsync each): at `parley-bench store`'s saturating load, checkpoints
+    /// took 0.42 s of the writer's 1.8 s per 300,000 events at 200 pages and 0.29 s at 1,000
+    /// (`EventWriter.walBackstop`).
     static let walBackstopPagesUnderBacklog = 1000
     let pool: DatabasePool
     public let options: StoreOptions

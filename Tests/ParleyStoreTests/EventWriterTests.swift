@@ -296,8 +296,8 @@ struct EventWriterTests {
         #expect(try ChainVerifier.verify(store).intact)
     }
 
-    /// With a full batch or more always waiting, the writer checkpoints at SQLite's default
-    /// mark instead (`IncidentStore.walBackstopPagesUnderBacklog`): the WAL grows past the short
+    /// With a full batch or more always waiting (full batches in a row), the writer checkpoints
+    /// at SQLite's default mark instead (`IncidentStore.walBackstopPagesUnderBacklog`): the WAL grows past the short
     /// backstop, and is still bounded.
     @Test func underADeepBacklogTheWriterCheckpointsLessOftenButStillBoundsTheWAL() async throws {
         let temp = try TemporaryStore()
@@ -316,6 +316,22 @@ struct EventWriterTests {
         #expect(largestWAL < (IncidentStore.walBackstopPagesUnderBacklog + 200) * page, "the WAL grew to \(largestWAL) bytes")
         #expect(try store.counts().events == 12000)
         #expect(try ChainVerifier.verify(store).intact)
+    }
+
+    /// Saturated means full batches several in a row: the one full batch that follows a slow
+    /// commit at a steady rate does not switch to the long backstop.
+    @Test(arguments: [
+        ([100, 100], false),
+        ([100, 100, 100], true),
+        ([100, 100, 100, 100, 100], true),
+        ([100, 100, 99, 100], false),
+        ([100, 100, 100, 40], false),
+        ([30, 100, 250, 100], true),
+    ])
+    func theWriterCountsAsSaturatedAfterThreeFullBatchesInARow(batches: [Int], saturated: Bool) {
+        var load = WriterLoad(batchMaxEvents: 100)
+        for events in batches { load.record(batchEvents: events) }
+        #expect(load.saturated == saturated)
     }
 
     /// `producers` tasks each append `eventsEach` events of about 1 KB at once; returns the
