@@ -83,15 +83,15 @@ public enum EventChain {
     }
 
     private static let versionTag: [UInt8] = Array("parley-event-v1".utf8)
-    /// The same names in memory that lives as long as the process, for binding in place.
-    nonisolated(unsafe) static let priorityTexts: [UnsafeBufferPointer<UInt8>] = priorityNames.map { name in
-        let text = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: name.count)
-        _ = text.initialize(from: name)
-        return UnsafeBufferPointer(text)
-    }
-
-    /// Each priority's name as UTF-8, by raw value: as hashed and as stored.
-    static let priorityNames: [[UInt8]] = Priority.allCases.sorted { $0.rawValue < $1.rawValue }.map { Array($0.name.utf8) }
+    /// Each priority's name as UTF-8, by raw value: as hashed and as stored. In memory that
+    /// lives as long as the process, so the writer binds them to its INSERT in place.
+    nonisolated(unsafe) static let priorityNames: [UnsafeBufferPointer<UInt8>] =
+        Priority.allCases.sorted { $0.rawValue < $1.rawValue }.map { priority in
+            let name = Array(priority.name.utf8)
+            let text = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: name.count)
+            _ = text.initialize(from: name)
+            return UnsafeBufferPointer(text)
+        }
 
     /// Appends bytes to a buffer sized by the caller.
     private struct ByteWriter {

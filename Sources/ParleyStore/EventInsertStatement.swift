@@ -51,7 +51,7 @@ final class EventInsertStatement {
         if row == 0 { sqlite3_reset(handle) }
         sqlite3_bind_int64(handle, base + 1, sequence)
         sqlite3_bind_int64(handle, base + 2, recordedAt)
-        bindInPlace(base + 3, EventChain.priorityTexts[priority.rawValue])
+        bindInPlace(base + 3, EventChain.priorityNames[priority.rawValue])
         bindInPlace(base + 4, kind)
         bindInPlace(base + 5, source)
         if let incidentID { sqlite3_bind_int64(handle, base + 6, incidentID) } else { sqlite3_bind_null(handle, base + 6) }

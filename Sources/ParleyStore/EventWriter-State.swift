@@ -26,12 +26,11 @@ struct WriterState: ~Copyable {
 
     /// Takes items worth up to `maxEvents` events (at least one item), most urgent first,
     /// oldest first within a priority.
-    mutating func takeBatch(maxEvents: Int) -> [PendingItem] {
-        var batch: [PendingItem] = []
-        var events = 0
-        while events < maxEvents, let item = queue.popFirst() {
-            events += item.weight
-            batch.append(item)
+    mutating func takeBatch(maxEvents: Int) -> WriterBatch {
+        var batch = WriterBatch()
+        while batch.events < maxEvents, let item = queue.popFirst() {
+            batch.events += item.weight
+            batch.items.append(item)
         }
         return batch
     }
@@ -42,6 +41,13 @@ struct WriterState: ~Copyable {
             queue.insert(item)
         }
     }
+}
+
+/// Items taken from the backlog for one transaction, and the events they are expected to add
+/// (`PendingItem.weight`), counted once as they are taken.
+struct WriterBatch: Sendable {
+    var items: [PendingItem] = []
+    var events = 0
 }
 
 /// Whether the writer is saturated, from the batches it takes: full ones, several in a row

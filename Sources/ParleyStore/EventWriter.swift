@@ -203,7 +203,7 @@ public final class EventWriter: Service, Sendable {
         let hooked = installWALHook()
         var load = WriterLoad(batchMaxEvents: batchMaxEvents)
         while let batch = nextBatch() {
-            load.record(batchEvents: batch.reduce(0) { $0 + $1.weight })
+            load.record(batchEvents: batch.events)
             deliveries.async(execute: write(batch))
             // The backstop for a WAL that sustained load lets grow: run here, after the batch's
             // acknowledgements are on their way. SQLite's own backstop would run inside the
@@ -222,9 +222,9 @@ public final class EventWriter: Service, Sendable {
     /// The WAL length (pages) past which the writer checkpoints after a commit. Each checkpoint
     /// holds up the events behind it, so it is kept short (`IncidentStore.walBackstopPages`),
     /// unless the writer is saturated: then the events waiting wait for whole batches anyway,
-    /// and a longer checkpoint costs less per page (`IncidentStore.walBackstopPagesUnderBacklog`).
+    /// and a longer checkpoint costs less per page (`IncidentStore.walBackstopPagesWhileSaturated`).
     private static func walBackstop(saturated: Bool) -> Int {
-        saturated ? IncidentStore.walBackstopPagesUnderBacklog : IncidentStore.walBackstopPages
+        saturated ? IncidentStore.walBackstopPagesWhileSaturated : IncidentStore.walBackstopPages
     }
 
     /// Wakes the writer thread if it is waiting for work (or for shutdown).
@@ -242,22 +242,22 @@ public final class EventWriter: Service, Sendable {
     /// file (a PASSIVE checkpoint). A checkpoint inside a commit would make every event
     /// acknowledged with that commit wait for the copy and the database fsync. Control-room
     /// traffic leaves the writer idle nearly all the time, so checkpoints happen between events;
-    /// under sustained load the backstop (`walBackstop()`, checked after each commit in
+    /// under sustained load the backstop (`walBackstop(saturated:)`, checked after each commit in
     /// `writeUntilShutdown`) still bounds the WAL.
-    private func nextBatch() -> [PendingItem]? {
+    private func nextBatch() -> WriterBatch? {
         var checkpointDue = false
         while true {
-            let taken: [PendingItem]? = state.withLock { state in
+            let taken: WriterBatch? = state.withLock { state in
                 if state.queue.isEmpty {
-                    if state.shuttingDown { return [] }
+                    if state.shuttingDown { return WriterBatch() }
                     state.writerSleeping = true
                     return nil
                 }
                 return state.takeBatch(maxEvents: self.batchMaxEvents)
             }
             if let taken {
-                if !taken.isEmpty { walDirty = true }
-                return taken.isEmpty ? nil : taken
+                if !taken.items.isEmpty { walDirty = true }
+                return taken.items.isEmpty ? nil : taken
             }
             if checkpointDue {
                 checkpointDue = false
@@ -328,7 +328,7 @@ public final class EventWriter: Service, Sendable {
     }
 
     /// Commits a batch and updates the chain head; returns the work of acknowledging it.
-    private func write(_ batch: [PendingItem]) -> @Sendable () -> Void {
+    private func write(_ batch: WriterBatch) -> @Sendable () -> Void {
         let (startHead, lastTimestamp) = state.withLock { ($0.head, $0.lastTimestamp) }
         // Timestamps never go backwards along the chain, even if the wall clock is stepped back.
         let now = max(Timestamp.millis(clock.now()), lastTimestamp)
@@ -361,7 +361,7 @@ public final class EventWriter: Service, Sendable {
             feed.publish(result.head.sequence)
             return {
                 let committed = CommittedChain(result.chain)
-                for (item, itemOutcome) in zip(batch, result.outcomes) { item.complete(itemOutcome, in: committed) }
+                for (item, itemOutcome) in zip(batch.items, result.outcomes) { item.complete(itemOutcome, in: committed) }
             }
         case .failure(let error):
             let storeError = Self.classify(error)
@@ -375,10 +375,10 @@ public final class EventWriter: Service, Sendable {
             if firstFailure {
                 logger.error(
                     "Incident store refusing writes",
-                    metadata: ["store.path": "\(store.path)", "store.error": "\(error)", "store.batch_items": "\(batch.count)"])
+                    metadata: ["store.path": "\(store.path)", "store.error": "\(error)", "store.batch_items": "\(batch.items.count)"])
             }
             return {
-                for item in batch { item.fail(storeError) }
+                for item in batch.items { item.fail(storeError) }
             }
         }
     }
@@ -393,8 +393,8 @@ public final class EventWriter: Service, Sendable {
     /// Events per multi-row INSERT for a batch's run of plain events.
     private static let multiInsertRows = 16
 
-    private static func writeBatch(_ batch: [PendingItem], in db: Database, head: ChainHead, now: Int64) throws -> BatchResult {
-        let expected = batch.reduce(0) { $0 + $1.weight }
+    private static func writeBatch(_ taken: WriterBatch, in db: Database, head: ChainHead, now: Int64) throws -> BatchResult {
+        let batch = taken.items, expected = taken.events
         var chain = try BatchChain(head: head, timestamp: now, expectedEvents: expected)
         var outcomes: [ItemOutcome] = []
         outcomes.reserveCapacity(batch.count)

@@ -47,7 +47,7 @@ public struct IncidentStore: Sendable {
     /// per page (one database fsync each): at `parley-bench store`'s saturating load, checkpoints
     /// took 0.42 s of the writer's 1.8 s per 300,000 events at 200 pages and 0.29 s at 1,000
     /// (`EventWriter.walBackstop`).
-    static let walBackstopPagesUnderBacklog = 1000
+    static let walBackstopPagesWhileSaturated = 1000
     let pool: DatabasePool
     public let options: StoreOptions
     private let lock: StoreLock?

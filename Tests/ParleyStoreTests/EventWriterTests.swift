@@ -297,8 +297,8 @@ struct EventWriterTests {
     }
 
     /// With a full batch or more always waiting (full batches in a row), the writer checkpoints
-    /// at SQLite's default mark instead (`IncidentStore.walBackstopPagesUnderBacklog`): the WAL grows past the short
-    /// backstop, and is still bounded.
+    /// at SQLite's default mark instead (`IncidentStore.walBackstopPagesWhileSaturated`): the
+    /// WAL grows past the short backstop, and is still bounded.
     @Test func underADeepBacklogTheWriterCheckpointsLessOftenButStillBoundsTheWAL() async throws {
         let temp = try TemporaryStore()
         defer { temp.remove() }
@@ -313,7 +313,7 @@ struct EventWriterTests {
         // Past the short backstop plus a batch (200 + ~30 pages): the long one was in force.
         #expect(largestWAL > 300 * page, "the WAL stayed at \(largestWAL) bytes: the short backstop ran under a deep backlog")
         // Under the long backstop plus a batch: checkpoints still ran between commits.
-        #expect(largestWAL < (IncidentStore.walBackstopPagesUnderBacklog + 200) * page, "the WAL grew to \(largestWAL) bytes")
+        #expect(largestWAL < (IncidentStore.walBackstopPagesWhileSaturated + 200) * page, "the WAL grew to \(largestWAL) bytes")
         #expect(try store.counts().events == 12000)
         #expect(try ChainVerifier.verify(store).intact)
     }
