@@ -64,6 +64,8 @@ public struct IncidentStore: Sendable {
         let readOnly = options.readOnly
         configuration.prepareDatabase { db in
             if !readOnly {
+                // Readers never write; the writer's mode is set again after GRDB turns WAL on
+                // (`applySynchronous`).
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
                 // The event writer checkpoints when it is idle, and past this mark after a
                 // commit under sustained load; SQLite's in-commit checkpoint at the same mark is
@@ -93,6 +95,7 @@ public struct IncidentStore: Sendable {
             throw StoreError.openFailed(path: path, reason: "\(error)")
         }
         if !options.readOnly {
+            try applySynchronous(options.synchronous, to: pool, path: path)
             do {
                 let migrator = Migrations.migrator
                 if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
@@ -107,6 +110,28 @@ public struct IncidentStore: Sendable {
             }
         }
         return IncidentStore(path: path, pool: pool, options: options, lock: lock)
+    }
+
+    /// Sets the writer connection's `synchronous` mode and reads it back. `prepareDatabase` is
+    /// not enough: GRDB's `DatabasePool` turns WAL on after it and sets its writer to `NORMAL`
+    /// then, which would leave every commit durable only against a crash of parleyd, not a
+    /// power loss, whatever the configuration says. The writer is the pool's one connection
+    /// that writes, and it stays open, so setting it once holds.
+    private static func applySynchronous(_ mode: StoreOptions.Synchronous, to pool: DatabasePool, path: String) throws {
+        let expected = mode == .full ? 2 : 1
+        let applied: Int?
+        do {
+            applied = try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(mode == .full ? "FULL" : "NORMAL")")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+        } catch {
+            throw StoreError.openFailed(path: path, reason: "could not set synchronous = \(mode.rawValue): \(error)")
+        }
+        guard applied == expected else {
+            throw StoreError.openFailed(
+                path: path, reason: "synchronous = \(mode.rawValue) did not hold (SQLite reports \(applied.map(String.init) ?? "nothing"))")
+        }
     }
 
     /// The chain head as recorded by the last committed batch.
