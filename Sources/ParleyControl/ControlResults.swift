@@ -75,17 +75,21 @@ public struct StatusResult: Sendable, Hashable, Codable {
         public var incidents: Int64
         public var openIncidents: Int64
         public var auditRows: Int64
+        /// `full` or `normal`: the mode the store set on its writing connection and read back
+        /// when it opened. Absent from daemons before it was reported.
+        public var synchronous: String?
 
-        public init(path: String, events: Int64, incidents: Int64, openIncidents: Int64, auditRows: Int64) {
+        public init(path: String, events: Int64, incidents: Int64, openIncidents: Int64, auditRows: Int64, synchronous: String? = nil) {
             self.path = path
             self.events = events
             self.incidents = incidents
             self.openIncidents = openIncidents
             self.auditRows = auditRows
+            self.synchronous = synchronous
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, events, incidents, openIncidents = "open_incidents", auditRows = "audit_rows"
+            case path, events, incidents, openIncidents = "open_incidents", auditRows = "audit_rows", synchronous
         }
     }
 

@@ -178,7 +178,8 @@ struct ControlCommandRunner: Sendable {
                     daemon: daemon, writer: StatusResult.Writer(statistics),
                     store: StatusResult.Store(
                         path: store.path, events: counts.events, incidents: counts.incidents,
-                        openIncidents: counts.openIncidents, auditRows: counts.auditRows),
+                        openIncidents: counts.openIncidents, auditRows: counts.auditRows,
+                        synchronous: store.options.synchronous.rawValue),
                     control: StatusResult.Control(socket: settings.socketPath, connections: connectionCount()),
                     lines: await linesSummary()))
             return ""

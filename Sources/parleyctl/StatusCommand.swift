@@ -24,7 +24,7 @@ struct StatusCommand: ParsableCommand {
             ("events", "\(status.store.events) (head \(status.writer.headSequence) \(status.writer.headHash.prefix(12))…)"),
             ("incidents", "\(status.store.incidents) (\(status.store.openIncidents) open)"),
             ("audit rows", "\(status.store.auditRows)"),
-        ])
+        ] + (status.store.synchronous.map { [("commits", Self.durability($0))] } ?? []))
         print("writer")
         Output.fields([
             ("backlog", "\(status.writer.backlog) queued, \(status.writer.waitingProducers) producers waiting"),
@@ -40,6 +40,15 @@ struct StatusCommand: ParsableCommand {
                 ("lines", "\(lines.configured) (\(lines.down) down)"),
                 ("bad input", "\(lines.badInput) skipped since start (per line: parleyctl lines)"),
             ])
+        }
+    }
+
+    /// What the store's `synchronous` mode means for an acknowledged event.
+    static func durability(_ synchronous: String) -> String {
+        switch synchronous {
+        case "full": "durable (synchronous full: the WAL is synced in every commit)"
+        case "normal": "synchronous normal: the last commits can be lost on power loss"
+        default: "synchronous \(synchronous)"
         }
     }
 }

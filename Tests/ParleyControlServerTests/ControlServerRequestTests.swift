@@ -24,6 +24,7 @@ struct ControlServerRequestTests {
             #expect(status.isOK)
             #expect(status.at("result", "daemon", "version") == "0.0.0-test")
             #expect(status.at("result", "store", "path") == .string(daemon.storePath))
+            #expect(status.at("result", "store", "synchronous") == "normal", "the test daemon's store is opened with normal")
             #expect(status.at("result", "control", "connections") == 1)
             #expect(status.at("result", "writer", "backlog") != nil)
             let rows = try await daemon.audit { rows in rows.count >= 2 }

@@ -136,6 +136,9 @@ struct CrashSafetyTests {
     {
         let status = try await daemon.request("status")
         let head = status.at("result", "writer", "head_sequence")?.intValue ?? -1
+        // A kill leaves the page cache; a power loss does not. The config says `full`, and the
+        // store reports the mode it read back from its writing connection.
+        #expect(status.at("result", "store", "synchronous")?.stringValue == "full", "\(context): \(status)")
         #expect(head >= highest, "\(context): head \(head) is behind the acknowledged \(highest)")
 
         if let first = acknowledged.map({ $0.sequences[0] }).min() {
