@@ -153,7 +153,9 @@ public final class EventWriter: Service, Sendable {
     // MARK: Running
 
     public func run() async throws {
-        logger.info("Event writer started", metadata: ["store.head": "\(statistics.head.sequence)"])
+        logger.info(
+            "Event writer started",
+            metadata: ["store.head": "\(statistics.head.sequence)", "store.synchronous": "\(store.options.synchronous.rawValue)"])
         // Cancellation (a ServiceGroup cancelling its services) is treated as a graceful shutdown:
         // the backlog is still written, so nothing already submitted is lost.
         await withTaskCancellationHandler {

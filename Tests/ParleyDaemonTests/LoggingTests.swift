@@ -33,6 +33,10 @@ struct LoggingTests {
             #expect(line.firstMatch(of: /^<[0-7]>\d{4}-\d{2}-\d{2}T/) == nil, "timestamp under journald: \(line)")
         }
         #expect(lines.contains { $0.hasPrefix("<6>parleyd ready") }, "ready is logged at info (<6>): \(lines)")
+        // Whether acknowledged events survive a power loss is in the journal from the start.
+        #expect(
+            lines.contains { $0.contains("Event writer started") && $0.contains("store.synchronous=full") },
+            "the writer's start line names the store's synchronous mode: \(lines)")
     }
 
     @Test func withoutJournaldEveryLineStartsWithAUTCTimestamp() async throws {
