@@ -9,6 +9,9 @@ public struct StoreOptions: Sendable, Equatable {
     public enum Synchronous: String, Sendable, Equatable {
         case full
         case normal
+
+        /// The `PRAGMA synchronous` keyword, and the number SQLite reports back for it.
+        var pragma: (keyword: String, value: Int) { self == .full ? ("FULL", 2) : ("NORMAL", 1) }
     }
 
     public var synchronous: Synchronous
@@ -61,14 +64,10 @@ public struct IncidentStore: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.label = "parley-store"
-        let synchronous = options.synchronous == .full ? "FULL" : "NORMAL"
         let maxPages: Int? = options.maxSizeMiB.map { $0 * 1024 * 1024 / 4096 }
         let readOnly = options.readOnly
         configuration.prepareDatabase { db in
             if !readOnly {
-                // Readers never write; the writer's mode is set again after GRDB turns WAL on
-                // (`applySynchronous`).
-                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
                 // The event writer checkpoints when it is idle, and past this mark after a
                 // commit under sustained load; SQLite's in-commit checkpoint at the same mark is
                 // for when no writer runs.
@@ -114,23 +113,23 @@ public struct IncidentStore: Sendable {
         return IncidentStore(path: path, pool: pool, options: options, lock: lock)
     }
 
-    /// Sets the writer connection's `synchronous` mode and reads it back. `prepareDatabase` is
-    /// not enough: GRDB's `DatabasePool` turns WAL on after it and sets its writer to `NORMAL`
-    /// then, which would leave every commit durable only against a crash of parleyd, not a
-    /// power loss, whatever the configuration says. The writer is the pool's one connection
-    /// that writes, and it stays open, so setting it once holds.
-    private static func applySynchronous(_ mode: StoreOptions.Synchronous, to pool: DatabasePool, path: String) throws {
-        let expected = mode == .full ? 2 : 1
+    /// Sets the writer connection's `synchronous` mode and reads it back. Not in
+    /// `prepareDatabase`: GRDB's `DatabasePool` turns WAL on after it and sets its writer to
+    /// `NORMAL` then, which would leave every commit durable only against a crash of parleyd,
+    /// not a power loss, whatever the configuration says. The writer is the pool's one
+    /// connection that writes (readers never commit), and it stays open, so setting it once
+    /// holds. Public for `parley-bench`'s raw SQLite phase, which opens its own pool.
+    public static func applySynchronous(_ mode: StoreOptions.Synchronous, to pool: DatabasePool, path: String) throws {
         let applied: Int?
         do {
             applied = try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = \(mode == .full ? "FULL" : "NORMAL")")
+                try db.execute(sql: "PRAGMA synchronous = \(mode.pragma.keyword)")
                 return try Int.fetchOne(db, sql: "PRAGMA synchronous")
             }
         } catch {
             throw StoreError.openFailed(path: path, reason: "could not set synchronous = \(mode.rawValue): \(error)")
         }
-        guard applied == expected else {
+        guard applied == mode.pragma.value else {
             throw StoreError.openFailed(
                 path: path, reason: "synchronous = \(mode.rawValue) did not hold (SQLite reports \(applied.map(String.init) ?? "nothing"))")
         }

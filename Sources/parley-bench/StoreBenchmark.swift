@@ -227,15 +227,8 @@ struct StoreBenchmark: AsyncParsableCommand {
 
     private func rawInsert(path: String, rows: [Row], sync: StoreOptions.Synchronous) throws -> Double {
         let pool = try DatabasePool(path: path)
-        // Set on the writer connection after opening, and read back: GRDB's pool sets its writer
-        // to NORMAL when it turns WAL on, after any `prepareDatabase` (`IncidentStore` does the same).
-        let mode = try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = \(sync == .full ? "FULL" : "NORMAL")")
-            return try Int.fetchOne(db, sql: "PRAGMA synchronous")
-        }
-        guard mode == (sync == .full ? 2 : 1) else {
-            throw ValidationError("raw SQLite: synchronous = \(sync.rawValue) did not hold (SQLite reports \(mode.map(String.init) ?? "nothing"))")
-        }
+        // The same durability as the writer's: set on the pool's writing connection and read back.
+        try IncidentStore.applySynchronous(sync, to: pool, path: path)
         let now = Timestamp.millis(Date())
         let start = ContinuousClock.now
         var offset = 0
