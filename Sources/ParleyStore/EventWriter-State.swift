@@ -50,22 +50,6 @@ struct WriterBatch: Sendable {
     var events = 0
 }
 
-/// Whether the writer is saturated, from the batches it takes: full ones, several in a row
-/// (`EventWriter.walBackstop`). Kept by the writer thread.
-struct WriterLoad {
-    let batchMaxEvents: Int
-    /// One full batch is not enough: after a slow fsync at a steady rate, one batch takes what
-    /// queued meanwhile, and a long checkpoint then would stretch that stall.
-    static let saturatingBatches = 3
-    private(set) var fullBatchesInARow = 0
-
-    mutating func record(batchEvents: Int) {
-        fullBatchesInARow = batchEvents >= batchMaxEvents ? fullBatchesInARow + 1 : 0
-    }
-
-    var saturated: Bool { fullBatchesInARow >= Self.saturatingBatches }
-}
-
 /// The writer's backlog: a FIFO per priority.
 struct PriorityQueues {
     private var lanes: [Deque<PendingItem>] = Array(repeating: Deque(), count: Priority.allCases.count)

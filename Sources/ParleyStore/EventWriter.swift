@@ -48,17 +48,34 @@ public final class EventWriter: Service, Sendable {
     private let wake = DispatchSemaphore(value: 0)
     /// Commits since the last checkpoint. Only the writer thread touches it.
     nonisolated(unsafe) private var walDirty = false
+    /// Checkpoints the WAL beside the writer (`WALCheckpointer`); nil while the writer is not
+    /// running, or if its connection could not be opened. Only the writer thread touches it.
+    nonisolated(unsafe) private var checkpointer: WALCheckpointer?
+    private let walMarks: WALCheckpointer.Marks?
     /// The WAL's length after the last commit, from SQLite's WAL hook (`WALLength`).
     private let walLength = WALLength()
     private let feed: CommittedFeed
     private let committedCounter = Counter(label: "parley_store_events_committed_total")
     private let batchRecorder = Recorder(label: "parley_store_batch_events")
 
-    public init(
+    public convenience init(
         store: IncidentStore, batchMaxEvents: Int = 1000, queueCapacity: Int = 20000,
         clock: any WallClock = SystemWallClock(), logger: Logger
     ) throws {
+        try self.init(
+            store: store, batchMaxEvents: batchMaxEvents, queueCapacity: queueCapacity, clock: clock,
+            walMarks: .standard, logger: logger)
+    }
+
+    /// `walMarks` nil: no background checkpoints; the writer checkpoints between its commits
+    /// past `IncidentStore.walBackstopPages`, as it does when the checkpoint connection cannot
+    /// be opened.
+    init(
+        store: IncidentStore, batchMaxEvents: Int, queueCapacity: Int, clock: any WallClock,
+        walMarks: WALCheckpointer.Marks?, logger: Logger
+    ) throws {
         precondition(batchMaxEvents > 0 && queueCapacity > 0)
+        self.walMarks = walMarks
         self.store = store
         self.batchMaxEvents = batchMaxEvents
         self.queueCapacity = queueCapacity
@@ -203,30 +220,41 @@ public final class EventWriter: Service, Sendable {
         // queue keeps acknowledgements in commit order.
         let deliveries = DispatchQueue(label: "parley-writer-acks")
         let hooked = installWALHook()
-        var load = WriterLoad(batchMaxEvents: batchMaxEvents)
+        if hooked { checkpointer = openCheckpointer() }
+        checkpointer?.start()
+        let restartMark = (checkpointer == nil ? nil : walMarks?.restart) ?? IncidentStore.walBackstopPages
         while let batch = nextBatch() {
-            load.record(batchEvents: batch.events)
             deliveries.async(execute: write(batch))
-            // The backstop for a WAL that sustained load lets grow: run here, after the batch's
-            // acknowledgements are on their way. SQLite's own backstop would run inside the
-            // commit and hold them up.
-            // Once per commit that reports a long WAL: a failed batch (disk full) reports
-            // nothing, so a refusing store is not asked to checkpoint after every attempt.
+            // The WAL's length after the commit, once per commit that reports one: a failed
+            // batch (disk full) reports nothing, so a refusing store is not asked to checkpoint
+            // after every attempt. The background thread copies it back as it grows; past the
+            // restart mark the writer checkpoints here, after the batch's acknowledgements are
+            // on their way, so that the next commit starts the WAL again. SQLite's own backstop
+            // would run inside the commit and hold them up.
             if hooked {
                 let frames = walLength.frames.exchange(0, ordering: .relaxed)
-                if frames >= Self.walBackstop(saturated: load.saturated) { checkpointWAL() }
+                if frames > 0 { checkpointer?.walGrew(to: frames) }
+                if frames >= restartMark { checkpointWAL() }
             }
         }
+        checkpointer?.stop()
+        checkpointer = nil
         if hooked { removeWALHook() }
         deliveries.sync {}
     }
 
-    /// The WAL length (pages) past which the writer checkpoints after a commit. Each checkpoint
-    /// holds up the events behind it, so it is kept short (`IncidentStore.walBackstopPages`),
-    /// unless the writer is saturated: then the events waiting wait for whole batches anyway,
-    /// and a longer checkpoint costs less per page (`IncidentStore.walBackstopPagesWhileSaturated`).
-    private static func walBackstop(saturated: Bool) -> Int {
-        saturated ? IncidentStore.walBackstopPagesWhileSaturated : IncidentStore.walBackstopPages
+    /// The background checkpointer, or nil (with a log line) if its connection cannot be
+    /// opened or `walMarks` asks for none: the writer then checkpoints between its commits.
+    private func openCheckpointer() -> WALCheckpointer? {
+        guard let walMarks else { return nil }
+        do {
+            return try WALCheckpointer(store: store, marks: walMarks, logger: logger)
+        } catch {
+            logger.warning(
+                "WAL checkpoints not in the background; the writer checkpoints between commits, which holds events up",
+                metadata: ["store.path": "\(store.path)", "store.error": "\(error)"])
+            return nil
+        }
     }
 
     /// Wakes the writer thread if it is waiting for work (or for shutdown).
@@ -244,8 +272,8 @@ public final class EventWriter: Service, Sendable {
     /// file (a PASSIVE checkpoint). A checkpoint inside a commit would make every event
     /// acknowledged with that commit wait for the copy and the database fsync. Control-room
     /// traffic leaves the writer idle nearly all the time, so checkpoints happen between events;
-    /// under sustained load the backstop (`walBackstop(saturated:)`, checked after each commit in
-    /// `writeUntilShutdown`) still bounds the WAL.
+    /// under sustained load the background checkpointer copies the WAL back, and the restart
+    /// mark (checked after each commit in `writeUntilShutdown`) bounds it.
     private func nextBatch() -> WriterBatch? {
         var checkpointDue = false
         while true {
@@ -321,7 +349,11 @@ public final class EventWriter: Service, Sendable {
     private func checkpointWAL() {
         walDirty = false
         do {
-            try store.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            if let checkpointer {
+                try checkpointer.checkpointNow()
+            } else {
+                try store.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            }
         } catch {
             // Not fatal: committed events are safe in the WAL; the next idle period retries.
             walDirty = true

@@ -35,24 +35,15 @@ public struct StoreOptions: Sendable, Equatable {
 public struct IncidentStore: Sendable {
     public let path: String
 
-    /// WAL pages after which the WAL is checkpointed even though the writer is busy (SQLite's
-    /// default is 1,000). While an `EventWriter` runs it does this itself, after a commit's
-    /// acknowledgements are on their way (`EventWriter.installWALHook`); otherwise SQLite does
-    /// it inside the commit that crosses the mark. Measured with `parley-bench store` at a
-    /// sustained 20,000 events/s, where the writer is never idle long enough for its idle
-    /// checkpoint: each checkpoint holds up the events behind it, so smaller ones make a shorter
-    /// tail (in-commit, 200 pages: p99 2.9–6.3 ms; 1,000: 6.2–11.5 ms; 4,000: 27–33 ms; 16,384:
-    /// 128–145 ms), with no loss of throughput. A checkpoint on a second connection stalled the
-    /// WAL fsync just the same. Those figures were taken without a WAL sync per commit (see
-    /// `applySynchronous`); with it, checkpoints at 200 pages take 1.0–1.9 ms, and 400 pages
-    /// (half as many, 1.6–1.9 ms each) gave no lower p99 in eight alternating runs.
+    /// WAL pages after which SQLite checkpoints inside the commit that crosses the mark, when
+    /// no `EventWriter` runs (SQLite's default is 1,000), and the mark at which a writer
+    /// without its background checkpointer checkpoints between commits. A running writer
+    /// turns SQLite's in-commit checkpoint off (`EventWriter.installWALHook`) and copies the
+    /// WAL back beside its commits (`WALCheckpointer`). Measured with `parley-bench store` at a
+    /// sustained 20,000 events/s, before the WAL was synced in every commit: each in-commit
+    /// checkpoint held up the events behind it, so smaller ones made a shorter tail (200
+    /// pages: p99 2.9–6.3 ms; 1,000: 6.2–11.5 ms; 4,000: 27–33 ms; 16,384: 128–145 ms).
     static let walBackstopPages = 200
-    /// The writer's backstop while it is saturated (full batches in a row): SQLite's default.
-    /// The queued events wait for whole batches then anyway, and a longer checkpoint costs less
-    /// per page (one database fsync each): at `parley-bench store`'s saturating load, checkpoints
-    /// took 0.42 s of the writer's 1.8 s per 300,000 events at 200 pages and 0.29 s at 1,000
-    /// (`EventWriter.walBackstop`).
-    static let walBackstopPagesWhileSaturated = 1000
     let pool: DatabasePool
     public let options: StoreOptions
     private let lock: StoreLock?
@@ -68,9 +59,8 @@ public struct IncidentStore: Sendable {
         let readOnly = options.readOnly
         configuration.prepareDatabase { db in
             if !readOnly {
-                // The event writer checkpoints when it is idle, and past this mark after a
-                // commit under sustained load; SQLite's in-commit checkpoint at the same mark is
-                // for when no writer runs.
+                // SQLite's in-commit checkpoint, for when no event writer runs: a running
+                // writer checkpoints beside its commits (`WALCheckpointer`).
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walBackstopPages)")
                 try db.execute(sql: "PRAGMA journal_size_limit = \(16 * 1024 * 1024)")
             }

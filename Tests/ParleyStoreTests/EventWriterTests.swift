@@ -270,88 +270,129 @@ struct EventWriterTests {
         #expect(second.timestampMillis >= first.timestampMillis)
     }
 
-    /// Under sustained load the writer is never idle, so the WAL's backstop checkpoint runs from
-    /// the writer's loop after a commit's acknowledgements, not inside the commit (SQLite's own
-    /// backstop is off on the writer's connection while it runs, and back when it stops).
-    @Test func underSustainedLoadTheWriterBoundsTheWALBetweenCommits() async throws {
+    /// Under sustained load the writer is never idle, so the WAL is copied back by the
+    /// background checkpointer while the writer goes on committing (SQLite's in-commit
+    /// checkpoint is off on the writer's connection while it runs, and back when it stops).
+    /// The restart mark is out of reach here, so only the background thread can copy.
+    @Test func underSustainedLoadTheWALIsCopiedBackBesideTheCommits() async throws {
         let temp = try TemporaryStore()
         defer { temp.remove() }
         let store = try temp.open()
-        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
+        let writer = try EventWriter(
+            store: store, batchMaxEvents: 100, queueCapacity: 20000, clock: SystemWallClock(),
+            walMarks: WALCheckpointer.Marks(background: 200, restart: 1_000_000), logger: .quiet)
         func autocheckpoint() throws -> Int? {
             try store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
         }
-        let (duringRun, largestWAL) = try await withRunningWriter(writer) {
+        let before = try fileSize(temp.path)
+        let (duringRun, largest) = try await withRunningWriter(writer) {
             // About 3.6 MiB of events from 40 producers at once: some 900 WAL pages, in batches
             // of 100 events with no idle pause for the idle checkpoint.
-            let largest = try await largestWALUnderBulkLoad(writer, walPath: temp.path + "-wal", producers: 40, eventsEach: 100)
+            let largest = try await largestFilesUnderBulkLoad(writer, temp: temp, producers: 40, eventsEach: 100)
             return (try autocheckpoint(), largest)
         }
-        #expect(duringRun == 0, "SQLite's in-commit backstop was still on while the writer ran")
-        // The backstop is 200 pages (800 KiB); one batch adds at most about 100 pages more.
-        #expect(largestWAL > 0)
-        #expect(largestWAL < 1_600_000, "the WAL grew to \(largestWAL) bytes: no checkpoint ran between commits")
+        #expect(duringRun == 0, "SQLite's in-commit checkpoint was still on while the writer ran")
+        // The database file grows only when a checkpoint copies pages into it.
+        #expect(largest.database > before + 1_000_000, "the database file grew from \(before) to \(largest.database) bytes under load")
         #expect(try autocheckpoint() == IncidentStore.walBackstopPages)
         #expect(try store.counts().events == 4000)
         #expect(try ChainVerifier.verify(store).intact)
     }
 
-    /// With a full batch or more always waiting (full batches in a row), the writer checkpoints
-    /// at SQLite's default mark instead (`IncidentStore.walBackstopPagesWhileSaturated`): the
-    /// WAL grows past the short backstop, and is still bounded.
-    @Test func underADeepBacklogTheWriterCheckpointsLessOftenButStillBoundsTheWAL() async throws {
+    /// SQLite starts the WAL again only after a checkpoint that copied all of it, which the
+    /// background thread never achieves while commits go on: past the restart mark the writer
+    /// checkpoints between two commits, so the WAL stays bounded.
+    @Test func pastTheRestartMarkTheWriterStartsTheWALAgain() async throws {
         let temp = try TemporaryStore()
         defer { temp.remove() }
         let store = try temp.open()
-        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
-        let largestWAL = try await withRunningWriter(writer) {
-            // About 12 MiB of events (some 3,000 WAL pages) from 400 producers at once: while one
-            // batch of 100 commits, most of the other 300 events wait in the backlog.
-            try await largestWALUnderBulkLoad(writer, walPath: temp.path + "-wal", producers: 400, eventsEach: 30)
+        let marks = WALCheckpointer.Marks(background: 200, restart: 1000)
+        let writer = try EventWriter(
+            store: store, batchMaxEvents: 100, queueCapacity: 20000, clock: SystemWallClock(), walMarks: marks, logger: .quiet)
+        let largest = try await withRunningWriter(writer) {
+            // About 12 MiB of events (some 3,000 WAL pages) from 400 producers at once.
+            try await largestFilesUnderBulkLoad(writer, temp: temp, producers: 400, eventsEach: 30)
         }
-        let page = 4096
-        // Past the short backstop plus a batch (200 + ~30 pages): the long one was in force.
-        #expect(largestWAL > 300 * page, "the WAL stayed at \(largestWAL) bytes: the short backstop ran under a deep backlog")
-        // Under the long backstop plus a batch: checkpoints still ran between commits.
-        #expect(largestWAL < (IncidentStore.walBackstopPagesWhileSaturated + 200) * page, "the WAL grew to \(largestWAL) bytes")
+        let frame = 4096 + 24
+        // The restart mark plus a batch (~30 pages) and the commits in flight meanwhile.
+        #expect(largest.wal < (marks.restart + 200) * frame, "the WAL grew to \(largest.wal) bytes")
         #expect(try store.counts().events == 12000)
         #expect(try ChainVerifier.verify(store).intact)
     }
 
-    /// Saturated means full batches several in a row: the one full batch that follows a slow
-    /// commit at a steady rate does not switch to the long backstop.
-    @Test(arguments: [
-        ([100, 100], false),
-        ([100, 100, 100], true),
-        ([100, 100, 100, 100, 100], true),
-        ([100, 100, 99, 100], false),
-        ([100, 100, 100, 40], false),
-        ([30, 100, 250, 100], true),
-    ])
-    func theWriterCountsAsSaturatedAfterThreeFullBatchesInARow(batches: [Int], saturated: Bool) {
-        var load = WriterLoad(batchMaxEvents: 100)
-        for events in batches { load.record(batchEvents: events) }
-        #expect(load.saturated == saturated)
+    /// Without the background checkpointer (its connection could not be opened), the writer
+    /// checkpoints between its commits at the short mark, as it did before there was one.
+    @Test func withoutBackgroundCheckpointsTheWriterBoundsTheWALBetweenCommits() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let writer = try EventWriter(
+            store: store, batchMaxEvents: 100, queueCapacity: 20000, clock: SystemWallClock(), walMarks: nil, logger: .quiet)
+        let largest = try await withRunningWriter(writer) {
+            try await largestFilesUnderBulkLoad(writer, temp: temp, producers: 40, eventsEach: 100)
+        }
+        // The mark is 200 pages (800 KiB); one batch adds at most about 100 pages more.
+        #expect(largest.wal > 0)
+        #expect(largest.wal < 1_600_000, "the WAL grew to \(largest.wal) bytes: no checkpoint ran between commits")
+        #expect(try store.counts().events == 4000)
+        #expect(try ChainVerifier.verify(store).intact)
+    }
+
+    /// The checkpoint connection is the writer's own: opened when it starts, closed when it
+    /// stops (a daemon that restarted its writer would otherwise leak descriptors), and the
+    /// store closes as before, with the WAL copied back and emptied.
+    @Test func theCheckpointConnectionLivesAsLongAsTheWriterRuns() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        /// This process's descriptors open on the WAL. Not the database file's: SQLite holds
+        /// back the close of that one while another connection of the process has it locked.
+        func openOnWAL() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) == temp.path + "-wal"
+            }.count
+        }
+        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
+        let before = try openOnWAL()
+        let during = try await withRunningWriter(writer) {
+            // About 1.4 MiB of events: some 400 WAL pages, past the background mark (200).
+            _ = try await largestFilesUnderBulkLoad(writer, temp: temp, producers: 40, eventsEach: 40)
+            return try openOnWAL()
+        }
+        let after = try openOnWAL()
+        #expect(during > before, "no connection of the writer's own had the WAL open while it ran")
+        #expect(after == before, "the checkpoint connection outlived the writer (descriptors on the WAL \(before) → \(during) → \(after))")
+        try store.close()
+        #expect(try fileSize(temp.path + "-wal") == 0)
+        let reopened = try temp.open()
+        #expect(try reopened.counts().events == 1600)
+        #expect(try ChainVerifier.verify(reopened).intact)
+    }
+
+    private func fileSize(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
     }
 
     /// `producers` tasks each append `eventsEach` events of about 1 KB at once; returns the
-    /// largest size of the WAL file seen after any append.
-    private func largestWALUnderBulkLoad(_ writer: EventWriter, walPath: String, producers: Int, eventsEach: Int) async throws -> Int {
-        try await withThrowingTaskGroup(of: Int.self) { group in
+    /// largest sizes of the database file and of the WAL seen after any append.
+    private func largestFilesUnderBulkLoad(
+        _ writer: EventWriter, temp: TemporaryStore, producers: Int, eventsEach: Int
+    ) async throws -> (database: Int, wal: Int) {
+        try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for producer in 0..<producers {
                 group.addTask {
-                    var largest = 0
+                    var largest = (0, 0)
                     for index in 0..<eventsEach {
                         try await writer.append(EventDraft(
                             priority: .routine, kind: "test.bulk", source: "channel:test",
                             payload: ["index": .int(Int64(producer * eventsEach + index)), "text": .string(String(repeating: "x", count: 900))]))
-                        let size = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int) ?? 0
-                        largest = max(largest, size)
+                        func size(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+                        largest = (max(largest.0, size(temp.path)), max(largest.1, size(temp.path + "-wal")))
                     }
                     return largest
                 }
             }
-            return try await group.reduce(0) { max($0, $1) }
+            return try await group.reduce((database: 0, wal: 0)) { (max($0.database, $1.0), max($0.wal, $1.1)) }
         }
     }
 
