@@ -125,12 +125,7 @@ final class WALCheckpointer: @unchecked Sendable {
             condition.unlock()
             throw StoreError.writeFailed("WAL checkpoint: the checkpoint connection is closed")
         }
-        running = true
-        let started = generation
-        condition.unlock()
-        let result = checkpoint()
-        condition.lock()
-        finish(result, started: started)
+        let result = runCheckpoint()
         condition.unlock()
         if case .failure(let error) = result { throw error }
     }
@@ -140,12 +135,7 @@ final class WALCheckpointer: @unchecked Sendable {
         while true {
             while !stopping && (running || walFrames - copied < marks.background) { condition.wait() }
             if stopping { break }
-            running = true
-            let started = generation
-            condition.unlock()
-            let result = checkpoint()
-            condition.lock()
-            finish(result, started: started)
+            let result = runCheckpoint()
             let wasFailing = failing
             failing = if case .failure = result { true } else { false }
             condition.unlock()
@@ -170,11 +160,18 @@ final class WALCheckpointer: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Records a checkpoint's outcome. Called with `condition` held.
-    private func finish(_ result: Result<Int, StoreError>, started: Int) {
+    /// Runs a checkpoint, with `condition` released while it runs, and records its outcome.
+    /// Called, and returns, with `condition` held and no checkpoint running.
+    private func runCheckpoint() -> Result<Int, StoreError> {
+        running = true
+        let started = generation
+        condition.unlock()
+        let result = checkpoint()
+        condition.lock()
         if case .success(let frames) = result, generation == started { copied = frames }
         running = false
         condition.broadcast()
+        return result
     }
 
     /// A PASSIVE checkpoint; returns the frames of the WAL now copied back.
