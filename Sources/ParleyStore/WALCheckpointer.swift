@@ -56,10 +56,15 @@ final class WALCheckpointer: @unchecked Sendable {
     private var closed = false
 
     /// How long the background thread waits after a failed checkpoint before it tries again.
-    private static let retryDelay: TimeInterval = 1
+    private let retryDelay: TimeInterval
+    /// Runs one checkpoint on the connection (`passiveCheckpoint`; a test may make it fail).
+    private let runOnConnection: (OpaquePointer) -> Result<Int, StoreError>
 
     /// Opens the checkpoint connection on the store's file. It syncs with the store's mode.
-    init(store: IncidentStore, marks: Marks, logger: Logger) throws {
+    init(
+        store: IncidentStore, marks: Marks, logger: Logger, retryDelay: TimeInterval = 1,
+        runOnConnection: @escaping (OpaquePointer) -> Result<Int, StoreError> = WALCheckpointer.passiveCheckpoint
+    ) throws {
         var handle: OpaquePointer?
         let opened = sqlite3_open_v2(store.path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
         let pragma = "PRAGMA synchronous = \(store.options.synchronous.pragma.keyword)"
@@ -74,6 +79,8 @@ final class WALCheckpointer: @unchecked Sendable {
         self.path = store.path
         self.marks = marks
         self.logger = logger
+        self.retryDelay = retryDelay
+        self.runOnConnection = runOnConnection
     }
 
     deinit {
@@ -144,15 +151,15 @@ final class WALCheckpointer: @unchecked Sendable {
                 logger.notice("WAL checkpoints resumed", metadata: ["store.path": "\(path)"])
             case .failure(let error) where !wasFailing:
                 logger.warning(
-                    "WAL checkpoint failed; committed events stay in the WAL, retrying every second",
-                    metadata: ["store.path": "\(path)", "store.error": "\(error)"])
+                    "WAL checkpoint failed; committed events stay in the WAL, retrying",
+                    metadata: ["store.path": "\(path)", "store.error": "\(error)", "store.retry_seconds": "\(retryDelay)"])
             default:
                 break
             }
             condition.lock()
             // After a failure, not at once (every commit signals): the WAL is no shorter, and
             // the cause (a full disk) rarely clears within a commit.
-            let retry = Date(timeIntervalSinceNow: Self.retryDelay)
+            let retry = Date(timeIntervalSinceNow: retryDelay)
             while failing && !stopping && Date() < retry { _ = condition.wait(until: retry) }
         }
         threadRunning = false
@@ -166,7 +173,7 @@ final class WALCheckpointer: @unchecked Sendable {
         running = true
         let started = generation
         condition.unlock()
-        let result = checkpoint()
+        let result = runOnConnection(connection)
         condition.lock()
         if case .success(let frames) = result, generation == started { copied = frames }
         running = false
@@ -175,7 +182,7 @@ final class WALCheckpointer: @unchecked Sendable {
     }
 
     /// A PASSIVE checkpoint; returns the frames of the WAL now copied back.
-    private func checkpoint() -> Result<Int, StoreError> {
+    static func passiveCheckpoint(_ connection: OpaquePointer) -> Result<Int, StoreError> {
         var walLength: Int32 = 0
         var copiedBack: Int32 = 0
         guard sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &walLength, &copiedBack) == SQLITE_OK else {
