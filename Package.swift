@@ -195,11 +195,15 @@ let package = Package(
             ],
             swiftSettings: parleySwiftSettings
         ),
+        // Helpers the test targets share (not a test target: no tests of its own).
+        .target(
+            name: "ParleyTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/ParleyTestSupport", swiftSettings: parleySwiftSettings),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: parleySwiftSettings),
         .testTarget(name: "ParleyConfigTests", dependencies: ["ParleyConfig", "ParleyCore"], swiftSettings: parleySwiftSettings),
         .testTarget(
             name: "ParleyStoreTests",
-            dependencies: ["ParleyStore", "ParleyCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ParleyStore", "ParleyCore", "ParleyTestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: parleySwiftSettings
         ),
         .testTarget(name: "ParleyControlTests", dependencies: ["ParleyControl", "ParleyCore"], swiftSettings: parleySwiftSettings),
@@ -213,7 +217,7 @@ let package = Package(
         .testTarget(name: "ParleyDSPTests", dependencies: ["ParleyDSP", "ParleyCore"], swiftSettings: parleySwiftSettings),
         .testTarget(
             name: "ParleyAudioTests",
-            dependencies: ["ParleyAudio", "ParleyDSP", "ParleyCore", "CAlsa", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ParleyAudio", "ParleyDSP", "ParleyCore", "CAlsa", "ParleyTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: parleySwiftSettings
         ),
         .testTarget(
@@ -238,7 +242,9 @@ let package = Package(
             ],
             swiftSettings: parleySwiftSettings
         ),
-        .testTarget(name: "ParleySystemdTests", dependencies: ["ParleySystemd", .product(name: "Logging", package: "swift-log")], swiftSettings: parleySwiftSettings),
+        .testTarget(
+            name: "ParleySystemdTests", dependencies: ["ParleySystemd", "ParleyTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: parleySwiftSettings),
         // End-to-end tests that run the built parleyd/parleyctl binaries as real processes.
         .testTarget(name: "ParleyDaemonTests", dependencies: ["ParleyControl", "ParleyCore", "ParleyDevices", "ParleyDSP"], swiftSettings: parleySwiftSettings),
     ]

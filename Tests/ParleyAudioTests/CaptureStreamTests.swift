@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import ParleyAudio
+import ParleyTestSupport
 import Synchronization
 import Testing
 
@@ -32,12 +33,12 @@ struct CaptureStreamTests {
         let period = rate.rawValue / 50
         let audio = ramp(period * 25)
         try RawPCM.write(audio, to: infile)
-        let log = RecordingLogHandler()
+        let log = LogCapture()
         // A queue much smaller than the input: the unpaced source must wait for the consumer
         // rather than lose frames.
         let stream = CaptureStream(
             channel: "north", configuration: CaptureConfiguration(device: .rawFileCapture(infile: infile), sampleRate: rate, queueCapacity: 3),
-            logger: log.logger)
+            logger: log.logger())
         let events = try await Self.collect(stream) { Self.frames($0).count == 30 }
         guard case .up(let info) = events.first else {
             Issue.record("first event is not .up: \(String(describing: events.first))")
@@ -51,7 +52,7 @@ struct CaptureStreamTests {
         #expect(Array(samples.prefix(audio.count)) == audio)
         #expect(samples.dropFirst(audio.count).allSatisfy { $0 == 0 })  // end of infile: silence
         #expect(log.count("Audio capture device up") == 1)
-        #expect(log.recorded.first?.metadata["channel.id"] == "north")
+        #expect(log.records.first?.metadata["channel.id"] == "north")
     }
 
     /// Runs the stream in a task until `done` holds (polled; at most 10 s), then cancels it
@@ -67,11 +68,11 @@ struct CaptureStreamTests {
     }
 
     @Test func aNonexistentDeviceIsReportedDownOnceAndRetriedQuietly() async throws {
-        let log = RecordingLogHandler()
+        let log = LogCapture()
         let stream = CaptureStream(
             channel: "south",
             configuration: CaptureConfiguration(device: .named("parley_no_such_pcm"), sampleRate: .hz8000, retryDelay: .milliseconds(10)),
-            logger: log.logger)
+            logger: log.logger())
         // Polled on both: the retries are logged by the capture thread, the `.down` event reaches
         // the consumer through the queue; under load either can come first.
         let delivered = Mutex(0)
@@ -95,7 +96,7 @@ struct CaptureStreamTests {
         #expect(error.isMissingDevice)
         #expect(log.count("Audio capture device down") == 1)
         #expect(log.count("Audio capture device still unavailable") >= 5)  // retried, at debug only
-        let down = log.recorded.first { $0.message == "Audio capture device down" }
+        let down = log.records.first { $0.message == "Audio capture device down" }
         #expect(down?.level == .warning)
         #expect(down?.metadata["audio.device"] == "parley_no_such_pcm")
         let errorText = down?.metadata["audio.error"].map { "\($0)" } ?? ""
@@ -105,11 +106,11 @@ struct CaptureStreamTests {
     @Test func aDeviceThatAppearsLaterComesUpWithOneLogLinePerChange() async throws {
         let scratch = TemporaryDirectory()
         let infile = scratch.file("late.raw")
-        let log = RecordingLogHandler()
+        let log = LogCapture()
         let stream = CaptureStream(
             channel: "east",
             configuration: CaptureConfiguration(device: .rawFileCapture(infile: infile), sampleRate: .hz16000, retryDelay: .milliseconds(10)),
-            logger: log.logger)
+            logger: log.logger())
         let task = Task { try await Self.collect(stream) { Self.frames($0).count == 3 } }
         while log.count("Audio capture device still unavailable") < 3 { try await Task.sleep(for: .milliseconds(5)) }
         try RawPCM.write(ramp(960), to: infile)  // the "device" is plugged in
@@ -129,7 +130,7 @@ struct CaptureStreamTests {
         let stream = CaptureStream(
             channel: "west",
             configuration: CaptureConfiguration(device: .named("parley_no_such_pcm"), sampleRate: .hz8000, retryDelay: .seconds(60)),
-            logger: RecordingLogHandler().logger)
+            logger: LogCapture().logger())
         let started = ContinuousClock.now
         let events = try await Self.collect(stream) { ContinuousClock.now - started > .milliseconds(50) }
         #expect(events.count <= 1)  // at most .down; the next attempt would be a minute away
@@ -146,7 +147,7 @@ struct CaptureStreamTests {
         let stream = CaptureStream(
             channel: "north",
             configuration: CaptureConfiguration(device: .rawFileCapture(infile: infile), sampleRate: .hz16000, pacing: pacing),
-            logger: RecordingLogHandler().logger)
+            logger: LogCapture().logger())
         let started = ContinuousClock.now
         let events = try await Self.collect(stream) { Self.frames($0).count == frameCount }
         let elapsed = ContinuousClock.now - started

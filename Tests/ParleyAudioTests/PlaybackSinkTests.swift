@@ -1,5 +1,6 @@
 import Foundation
 import ParleyAudio
+import ParleyTestSupport
 import ParleyDSP
 import Testing
 
@@ -10,10 +11,10 @@ struct PlaybackSinkTests {
         let out = scratch.file("out.raw")
         var tone = ToneGenerator(frequency: 1000, amplitude: 0.5, sampleRate: Double(rate.rawValue))
         let blocks = [37, rate.rawValue / 50, 1, rate.rawValue / 10, 500].map { tone.nextInt16($0) }
-        let log = RecordingLogHandler()
+        let log = LogCapture()
         let sink = PlaybackSink(
             channel: "north", configuration: PlaybackConfiguration(device: .rawFilePlayback(path: out), sampleRate: rate, queueCapacity: 2),
-            logger: log.logger)
+            logger: log.logger())
         let report = try await sink.run { output in
             for block in blocks { try await output.write(block) }
         }
@@ -25,11 +26,11 @@ struct PlaybackSinkTests {
     }
 
     @Test func aMissingDeviceDiscardsAudioAndLogsOnce() async throws {
-        let log = RecordingLogHandler()
+        let log = LogCapture()
         let sink = PlaybackSink(
             channel: "south",
             configuration: PlaybackConfiguration(device: .named("parley_no_such_pcm"), sampleRate: .hz8000, retryDelay: .milliseconds(5)),
-            logger: log.logger)
+            logger: log.logger())
         let report = try await sink.run { output in
             for _ in 0..<20 {
                 try await output.write([Int16](repeating: 1000, count: 160))

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyAudio
+import ParleyTestSupport
 import ParleyDSP
 import SystemPackage
 import Testing
@@ -11,7 +12,7 @@ struct RecorderTests {
         TransmissionRecorder(
             configuration: .init(channel: "north", sampleRate: rate, directory: scratch.filePath.appending("recordings"),
                                  preRoll: preRoll, flushInterval: flush),
-            logger: RecordingLogHandler().logger)
+            logger: LogCapture().logger())
     }
 
     static let opened = Date(timeIntervalSince1970: 1_795_456_471.123)  // 2026-11-23T17:54:31.123Z

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyAudio
+import ParleyTestSupport
 import ParleyDSP
 import SystemPackage
 import Testing
@@ -205,7 +206,7 @@ struct RecordingDecoderTests {
         let out = scratch.file("played.raw")
         let sink = PlaybackSink(
             channel: "north", configuration: PlaybackConfiguration(device: .rawFilePlayback(path: out), sampleRate: decoded.sampleRate),
-            logger: RecordingLogHandler().logger)
+            logger: LogCapture().logger())
         let report = try await sink.run { output in
             for block in decoded.blocks() { try await output.write(block) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ParleyAudio
+import ParleyTestSupport
 import SystemPackage
 import Testing
 
@@ -59,10 +60,10 @@ struct OpusHeadersTests {
 struct RecordingWriteFailureTests {
     @Test func aDiskFullMidTransmissionKeepsWhatWasWrittenAndReportsIt() throws {
         let scratch = TemporaryDirectory()
-        let log = RecordingLogHandler()
+        let log = LogCapture()
         let recorder = TransmissionRecorder(
             configuration: .init(channel: "north", sampleRate: .hz16000, directory: scratch.filePath, preRoll: .zero),
-            logger: log.logger)
+            logger: log.logger())
         let path = try recorder.start(at: RecorderTests.opened)
         RecorderTests.feedTone(recorder, frequency: 1000, duration: .milliseconds(1_500), rate: .hz16000)
         // The disk fills: from now on every write(2) to the recording fails with ENOSPC.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ParleyTestSupport
 import Synchronization
 import Testing
 
@@ -27,11 +28,11 @@ struct WALCheckpointerTests {
         let databaseBefore = try fileSize(temp.path)
 
         let attempts = Mutex<[(at: ContinuousClock.Instant, failed: Bool)]>([])
-        let log = LogLines()
+        let logs = LogCapture()
         let retryDelay = 0.2
         let checkpointer = try WALCheckpointer(
             store: store, marks: WALCheckpointer.Marks(background: 200, restart: 100_000),
-            logger: Logger(label: "test") { _ in log }, retryDelay: retryDelay,
+            logger: logs.logger(), retryDelay: retryDelay,
             runOnConnection: { connection in
                 let fail = attempts.withLock { $0.count < 3 }
                 let result: Result<Int, StoreError> =
@@ -54,36 +55,14 @@ struct WALCheckpointerTests {
         for (earlier, later) in zip(made, made.dropFirst()) {
             #expect(later.at - earlier.at >= .seconds(retryDelay * 0.9), "retried after \(later.at - earlier.at)")
         }
-        #expect(log.lines(.warning).map(\.message) == ["WAL checkpoint failed; committed events stay in the WAL, retrying"])
-        #expect(log.lines(.warning).first?.metadata["store.error"]?.description.contains("disk is full") == true)
-        #expect(log.lines(.notice).map(\.message) == ["WAL checkpoints resumed"])
+        #expect(logs.records(.warning).map(\.message) == ["WAL checkpoint failed; committed events stay in the WAL, retrying"])
+        #expect(logs.records(.warning).first?.metadata["store.error"]?.description.contains("disk is full") == true)
+        #expect(logs.records(.notice).map(\.message) == ["WAL checkpoints resumed"])
         // The successful attempt was a real checkpoint: the rows are in the database file now.
         #expect(try fileSize(temp.path) > databaseBefore + 1_000_000)
     }
 
     private func fileSize(_ path: String) throws -> Int {
         try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-    }
-}
-
-/// Keeps the lines a logger writes, by level.
-private final class LogLines: LogHandler, @unchecked Sendable {
-    // @unchecked: `kept` is read and written only under `lock`.
-    private let lock = NSLock()
-    private var kept: [(level: Logger.Level, message: String, metadata: Logger.Metadata)] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lock.withLock { kept.append((event.level, event.message.description, event.metadata ?? [:])) }
-    }
-
-    func lines(_ level: Logger.Level) -> [(message: String, metadata: Logger.Metadata)] {
-        lock.withLock { kept.filter { $0.level == level }.map { ($0.message, $0.metadata) } }
     }
 }

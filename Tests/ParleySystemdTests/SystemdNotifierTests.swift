@@ -5,6 +5,7 @@ import Musl
 #endif
 import Logging
 import ParleySystemd
+import ParleyTestSupport
 import Testing
 
 struct SystemdNotifierTests {

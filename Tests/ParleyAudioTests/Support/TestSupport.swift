@@ -81,39 +81,3 @@ struct ToolFailure: Error, CustomStringConvertible {
     var output: String
     var description: String { output }
 }
-
-/// A LogHandler that keeps every message, to count log lines per state change.
-final class RecordingLogHandler: LogHandler, @unchecked Sendable {
-    // @unchecked: `lines` is guarded by `lock`; the rest is set before use.
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: Logger.Metadata
-    }
-
-    private let lock = NSLock()
-    private var lines: [Line] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        lines.append(Line(level: event.level, message: event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
-    }
-
-    var recorded: [Line] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
-    }
-
-    func count(_ message: String) -> Int { recorded.filter { $0.message == message }.count }
-
-    var logger: Logger { Logger(label: "test") { _ in self } }
-}

@@ -2,19 +2,28 @@ import Logging
 import Synchronization
 
 /// Keeps every log record so tests can assert what was logged, and keeps test output quiet.
-final class LogCapture: Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: Logger.Metadata
+/// Shared by the test targets (`ParleyTestSupport`).
+public final class LogCapture: Sendable {
+    public struct Record: Sendable {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: Logger.Metadata
     }
+
+    public init() {}
 
     private let storage = Mutex<[Record]>([])
 
-    var records: [Record] { storage.withLock { $0 } }
+    public var records: [Record] { storage.withLock { $0 } }
 
-    func logger(level: Logger.Level = .trace) -> Logger {
-        var logger = Logger(label: "parley.systemd.test") { _ in Handler(capture: self) }
+    /// The records at `level`.
+    public func records(_ level: Logger.Level) -> [Record] { records.filter { $0.level == level } }
+
+    /// How many records carry exactly this message.
+    public func count(_ message: String) -> Int { records.filter { $0.message == message }.count }
+
+    public func logger(level: Logger.Level = .trace) -> Logger {
+        var logger = Logger(label: "parley.test") { _ in Handler(capture: self) }
         logger.logLevel = level
         return logger
     }
