@@ -222,7 +222,7 @@ public final class EventWriter: Service, Sendable {
         let hooked = installWALHook()
         if hooked { checkpointer = openCheckpointer() }
         checkpointer?.start()
-        let restartMark = (checkpointer == nil ? nil : walMarks?.restart) ?? IncidentStore.walBackstopPages
+        let restartMark = checkpointer?.marks.restart ?? IncidentStore.walBackstopPages
         while let batch = nextBatch() {
             deliveries.async(execute: write(batch))
             // The WAL's length after the commit, once per commit that reports one: a failed

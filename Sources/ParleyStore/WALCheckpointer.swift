@@ -26,17 +26,17 @@ final class WALCheckpointer: @unchecked Sendable {
         var restart: Int
 
         /// Measured with `parley-bench store` at a sustained 20,000 events/s (docs/BENCHMARKS.md,
-        /// "background checkpoints"): in eight alternating pairs against the writer
-        /// checkpointing every 200 pages itself, p99 was 1.32–2.13 ms against 1.81–2.95 ms
-        /// (lower in every pair), with no loss of throughput. A restart mark of 2,000 pages
-        /// did no worse than 4,000 in six pairs, and keeps the WAL file at about 8 MiB, half
-        /// the store's `journal_size_limit`.
+        /// "background checkpoints"): in sixteen alternating pairs against the writer
+        /// checkpointing every 200 pages itself, p99 was lower in fifteen (1.32–2.74 ms against
+        /// 1.81–4.19 ms); the writer's throughput showed no clear difference either way. A
+        /// restart mark of 2,000 pages did no worse than 4,000 in six pairs, and keeps the WAL
+        /// file at about 8 MiB, half the store's `journal_size_limit`.
         static let standard = Marks(background: 200, restart: 2000)
     }
 
     private let connection: OpaquePointer
     private let path: String
-    private let marks: Marks
+    let marks: Marks
     private let logger: Logger
     private let condition = NSCondition()
     /// The WAL's length after the writer's last commit.
