@@ -369,10 +369,6 @@ struct EventWriterTests {
         #expect(try ChainVerifier.verify(reopened).intact)
     }
 
-    private func fileSize(_ path: String) throws -> Int {
-        try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-    }
-
     /// `producers` tasks each append `eventsEach` events of about 1 KB at once; returns the
     /// largest sizes of the database file and of the WAL seen after any append.
     private func largestFilesUnderBulkLoad(
@@ -386,8 +382,8 @@ struct EventWriterTests {
                         try await writer.append(EventDraft(
                             priority: .routine, kind: "test.bulk", source: "channel:test",
                             payload: ["index": .int(Int64(producer * eventsEach + index)), "text": .string(String(repeating: "x", count: 900))]))
-                        func size(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
-                        largest = (max(largest.0, size(temp.path)), max(largest.1, size(temp.path + "-wal")))
+                        // The WAL may not exist yet.
+                        largest = (max(largest.0, (try? fileSize(temp.path)) ?? 0), max(largest.1, (try? fileSize(temp.path + "-wal")) ?? 0))
                     }
                     return largest
                 }
@@ -403,10 +399,7 @@ struct EventWriterTests {
         defer { temp.remove() }
         let store = try temp.open()
         let writer = try EventWriter(store: store, logger: .quiet)
-        func databaseFileSize() throws -> Int {
-            try FileManager.default.attributesOfItem(atPath: temp.path)[.size] as! Int
-        }
-        let before = try databaseFileSize()
+        let before = try fileSize(temp.path)
         let grewWhileRunning = try await withRunningWriter(writer) {
             // ~100 KiB of events in one commit: about 25 WAL pages, far below SQLite's own
             // checkpoint threshold (`IncidentStore.walBackstopPages`, 200).
@@ -417,7 +410,7 @@ struct EventWriterTests {
             })
             // Polled, not timed: the checkpoint follows the idle delay (200 ms) on a shared machine.
             for _ in 0..<200 {
-                if try databaseFileSize() > before + 64 * 1024 { return true }
+                if try fileSize(temp.path) > before + 64 * 1024 { return true }
                 try await Task.sleep(for: .milliseconds(50))
             }
             return false

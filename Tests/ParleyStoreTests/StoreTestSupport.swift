@@ -48,6 +48,11 @@ func withRunningWriter<T: Sendable>(_ writer: EventWriter, _ body: () async thro
     }
 }
 
+/// The size in bytes of the file at `path`.
+func fileSize(_ path: String) throws -> Int {
+    try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+}
+
 func draft(_ index: Int, priority: Priority = .routine, kind: EventKind = "test.event") -> EventDraft {
     EventDraft(priority: priority, kind: kind, source: "channel:test", payload: ["index": .int(Int64(index))])
 }

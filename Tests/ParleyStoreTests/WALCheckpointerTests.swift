@@ -61,8 +61,4 @@ struct WALCheckpointerTests {
         // The successful attempt was a real checkpoint: the rows are in the database file now.
         #expect(try fileSize(temp.path) > databaseBefore + 1_000_000)
     }
-
-    private func fileSize(_ path: String) throws -> Int {
-        try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-    }
 }
