@@ -31,6 +31,8 @@ public struct ControlErrorCode: RawRepresentable, Sendable, Hashable, Codable, C
     public static let rejected = ControlErrorCode(rawValue: "rejected")
     /// The store cannot write (disk full, I/O error); nothing was changed.
     public static let storeUnavailable = ControlErrorCode(rawValue: "store_unavailable")
+    /// The change was committed, but syncing it to disk failed: it may not survive a power loss.
+    public static let notDurable = ControlErrorCode(rawValue: "not_durable")
     /// Reloading the configuration failed; the old configuration stays in effect.
     public static let reloadFailed = ControlErrorCode(rawValue: "reload_failed")
     /// The daemon is stopping.
@@ -137,6 +139,10 @@ public struct ControlError: Error, Sendable, Hashable, Codable, CustomStringConv
 
     public static func storeUnavailable(_ detail: String) -> ControlError {
         ControlError(code: .storeUnavailable, message: detail)
+    }
+
+    public static func notDurable(_ detail: String) -> ControlError {
+        ControlError(code: .notDurable, message: detail)
     }
 
     public static func reloadFailed(_ detail: String) -> ControlError {

@@ -75,6 +75,7 @@ extension ControlError {
         if let error = error as? StoreError {
             if error.isNotFound { return .notFound(error.description) }
             if error == .shuttingDown { return .shuttingDown }
+            if error.isNotDurable { return .notDurable(error.description) }
             if error.isRetryable { return .storeUnavailable(error.description) }
             return .rejected(error.description)
         }

@@ -8,9 +8,16 @@ struct WriterState: ~Copyable {
     var queue = PriorityQueues()
     /// Routine submissions waiting for room in the backlog, oldest first.
     var parked = Deque<PendingItem>()
-    /// The writer thread found the backlog empty and waits on its semaphore; the next
-    /// submitter (or shutdown) clears this and signals once.
+    /// The writer thread waits on its semaphore: the backlog was empty, or (`writerAwaitsSync`)
+    /// it waits for the WAL sync in flight. Whoever clears this (a submitter, the delivery
+    /// queue after a sync, shutdown) signals once.
     var writerSleeping = false
+    /// The writer's sleep is for the WAL sync in flight, not for work (`shouldAwaitSync`).
+    var writerAwaitsSync = false
+    /// `WALSync` tickets: of the last commit handed to the delivery queue, and of the last one
+    /// the queue has synced (or failed to).
+    var lastCommitTicket: Int64 = 0
+    var lastSyncedTicket: Int64 = 0
     var shuttingDown = false
     var head: ChainHead
     var lastTimestamp: Int64 = 0
@@ -22,6 +29,22 @@ struct WriterState: ~Copyable {
     init(head: ChainHead, lastTimestamp: Int64) {
         self.head = head
         self.lastTimestamp = lastTimestamp
+    }
+
+    /// Whether the writer should let the WAL sync in flight finish before it takes the next
+    /// batch. Not while a whole batch, or an emergency, waits: under load the writer commits
+    /// beside the sync. Otherwise a commit now would hold only the few events that arrived since
+    /// the last one, and the events arriving meanwhile go into a fuller batch after the sync,
+    /// as when the sync was part of the commit: fewer, fuller commits write fewer WAL pages.
+    func shouldAwaitSync(batchMaxEvents: Int) -> Bool {
+        lastSyncedTicket < lastCommitTicket && !shuttingDown && queue.count < batchMaxEvents
+            && !queue.has(.emergency)
+    }
+
+    /// Whether `item`, just queued, should wake the sleeping writer: any work wakes a writer
+    /// waiting for work; one waiting for a sync wakes for a whole batch or an emergency.
+    func wakes(for item: PendingItem, batchMaxEvents: Int) -> Bool {
+        writerSleeping && (!writerAwaitsSync || queue.count >= batchMaxEvents || item.priority == .emergency)
     }
 
     /// Takes items worth up to `maxEvents` events (at least one item), most urgent first,
@@ -56,6 +79,8 @@ struct PriorityQueues {
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
+
+    func has(_ priority: Priority) -> Bool { !lanes[priority.rawValue].isEmpty }
 
     mutating func insert(_ item: PendingItem) {
         lanes[item.priority.rawValue].append(item)

@@ -44,7 +44,8 @@ public final class EventWriter: Service, Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let state: Mutex<WriterState>
-    /// Signalled when work arrives while the writer thread sleeps (see `WriterState.writerSleeping`).
+    /// Signalled when work arrives (or a WAL sync it waits for finishes) while the writer thread
+    /// sleeps (see `WriterState.writerSleeping`).
     private let wake = DispatchSemaphore(value: 0)
     /// Commits since the last checkpoint. Only the writer thread touches it.
     nonisolated(unsafe) private var walDirty = false
@@ -52,6 +53,10 @@ public final class EventWriter: Service, Sendable {
     /// running, or if its connection could not be opened. Only the writer thread touches it.
     nonisolated(unsafe) private var checkpointer: WALCheckpointer?
     private let walMarks: WALCheckpointer.Marks?
+    /// How a `full` store's WAL is synced beside the commits (`WALSync`); nil: inside them.
+    private let syncFile: WALSync.SyncFile?
+    /// The running writer's `WALSync`, if it has one.
+    private let activeWALSync = Mutex<WALSync?>(nil)
     /// The WAL's length after the last commit, from SQLite's WAL hook (`WALLength`).
     private let walLength = WALLength()
     private let feed: CommittedFeed
@@ -69,13 +74,15 @@ public final class EventWriter: Service, Sendable {
 
     /// `walMarks` nil: no background checkpoints; the writer checkpoints between its commits
     /// past `IncidentStore.walBackstopPages`, as it does when the checkpoint connection cannot
-    /// be opened.
+    /// be opened. `syncFile` nil: SQLite syncs a `full` store's WAL inside each commit, as it
+    /// does when the WAL cannot be opened for `WALSync`.
     init(
         store: IncidentStore, batchMaxEvents: Int, queueCapacity: Int, clock: any WallClock,
-        walMarks: WALCheckpointer.Marks?, logger: Logger
+        walMarks: WALCheckpointer.Marks?, syncFile: WALSync.SyncFile? = WALSync.fdatasyncRetrying, logger: Logger
     ) throws {
         precondition(batchMaxEvents > 0 && queueCapacity > 0)
         self.walMarks = walMarks
+        self.syncFile = syncFile
         self.store = store
         self.batchMaxEvents = batchMaxEvents
         self.queueCapacity = queueCapacity
@@ -155,8 +162,9 @@ public final class EventWriter: Service, Sendable {
                 return .queued
             }
             state.queue.insert(item)
-            defer { state.writerSleeping = false }
-            return state.writerSleeping ? .queuedWakeWriter : .queued
+            guard state.wakes(for: item, batchMaxEvents: self.batchMaxEvents) else { return .queued }
+            state.writerSleeping = false
+            return .queuedWakeWriter
         }
         switch verdict {
         case .rejected: item.fail(StoreError.shuttingDown)
@@ -215,16 +223,24 @@ public final class EventWriter: Service, Sendable {
 
     /// The writer thread's loop: batch, commit, hand the acknowledgements to the delivery queue.
     private func writeUntilShutdown() {
-        // Acknowledging a batch (resuming its producers) runs beside the next batch's
-        // transaction, so the disk is never idle while producers are being woken. A serial
-        // queue keeps acknowledgements in commit order.
+        // Acknowledging a batch (syncing a `full` store's WAL, then resuming its producers)
+        // runs beside the next batch's transaction, so the writer waits neither for the disk's
+        // sync nor for producers being woken. A serial queue keeps acknowledgements in commit
+        // order.
         let deliveries = DispatchQueue(label: "parley-writer-acks")
         let hooked = installWALHook()
         if hooked { checkpointer = openCheckpointer() }
         checkpointer?.start()
         let restartMark = checkpointer?.marks.restart ?? IncidentStore.walBackstopPages
+        let walSync = openWALSync()
+        activeWALSync.withLock { $0 = walSync }
         while let batch = nextBatch() {
-            deliveries.async(execute: write(batch))
+            let written = write(batch)
+            // The commit's frames are written; with a `WALSync` they are synced (and the batch
+            // acknowledged) on the delivery queue while this thread goes on to the next batch.
+            let durable = written.committed ? walSync.map { ($0, $0.committed()) } : nil
+            if let (_, ticket) = durable { state.withLock { $0.lastCommitTicket = ticket } }
+            deliveries.async { self.acknowledge(written, durable: durable) }
             // The WAL's length after the commit, once per commit that reports one: a failed
             // batch (disk full) reports nothing, so a refusing store is not asked to checkpoint
             // after every attempt. The background thread copies it back as it grows; past the
@@ -241,7 +257,44 @@ public final class EventWriter: Service, Sendable {
         checkpointer = nil
         if hooked { removeWALHook() }
         deliveries.sync {}
+        if walSync != nil { closeWALSync() }
     }
+
+    /// For a `full` store: turns the writer connection's in-commit WAL sync off and returns the
+    /// `WALSync` that syncs beside the commits instead. Nil (SQLite syncing inside each commit)
+    /// for a `normal` store, or, with a log line, if the WAL cannot be opened.
+    private func openWALSync() -> WALSync? {
+        guard store.options.synchronous == .full, let syncFile else { return nil }
+        do {
+            // A read on the writer's connection opens the WAL (creating it if a clean shutdown
+            // removed it), so the file is there to be opened.
+            try store.pool.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM chain_anchor") }
+            let walSync = try WALSync(storePath: store.path, logger: logger, syncFile: syncFile)
+            try IncidentStore.applySynchronous(.normal, to: store.pool, path: store.path)
+            return walSync
+        } catch {
+            logger.warning(
+                "WAL synced inside each commit; the writer waits for the disk once per batch",
+                metadata: ["store.path": "\(store.path)", "store.error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Gives the writer connection back its in-commit WAL sync, for writes made after the
+    /// writer stops (the store's closing checkpoint).
+    private func closeWALSync() {
+        activeWALSync.withLock { $0 = nil }
+        do {
+            try IncidentStore.applySynchronous(.full, to: store.pool, path: store.path)
+        } catch {
+            logger.warning(
+                "Writer connection left at synchronous = NORMAL after the writer stopped",
+                metadata: ["store.path": "\(store.path)", "store.error": "\(error)"])
+        }
+    }
+
+    /// WAL syncs attempted by the running writer's `WALSync`; nil if it has none.
+    var walSyncs: Int64? { activeWALSync.withLock { $0?.syncs } }
 
     /// The background checkpointer, or nil (with a log line) if its connection cannot be
     /// opened or `walMarks` asks for none: the writer then checkpoints between its commits.
@@ -267,6 +320,8 @@ public final class EventWriter: Service, Sendable {
     }
 
     /// Blocks the writer thread until there is work; nil once shut down with nothing left.
+    /// With less than a whole batch queued, waits for the WAL sync in flight first
+    /// (`WriterState.shouldAwaitSync`).
     ///
     /// After `idleCheckpointDelay` with nothing to write, copies the WAL back into the database
     /// file (a PASSIVE checkpoint). A checkpoint inside a commit would make every event
@@ -275,19 +330,36 @@ public final class EventWriter: Service, Sendable {
     /// under sustained load the background checkpointer copies the WAL back, and the restart
     /// mark (checked after each commit in `writeUntilShutdown`) bounds it.
     private func nextBatch() -> WriterBatch? {
+        enum Step { case batch(WriterBatch), finished, awaitWork, awaitSync }
         var checkpointDue = false
         while true {
-            let taken: WriterBatch? = state.withLock { state in
+            let step: Step = state.withLock { state in
                 if state.queue.isEmpty {
-                    if state.shuttingDown { return WriterBatch() }
+                    if state.shuttingDown { return .finished }
                     state.writerSleeping = true
-                    return nil
+                    state.writerAwaitsSync = false
+                    return .awaitWork
                 }
-                return state.takeBatch(maxEvents: self.batchMaxEvents)
+                if state.shouldAwaitSync(batchMaxEvents: self.batchMaxEvents) {
+                    state.writerSleeping = true
+                    state.writerAwaitsSync = true
+                    return .awaitSync
+                }
+                return .batch(state.takeBatch(maxEvents: self.batchMaxEvents))
             }
-            if let taken {
-                if !taken.items.isEmpty { walDirty = true }
-                return taken.items.isEmpty ? nil : taken
+            switch step {
+            case .batch(let taken):
+                walDirty = true
+                return taken
+            case .finished:
+                return nil
+            case .awaitSync:
+                // Woken when the sync finishes, a whole batch or an emergency is queued, or at
+                // shutdown.
+                wake.wait()
+                continue
+            case .awaitWork:
+                break
             }
             if checkpointDue {
                 checkpointDue = false
@@ -361,8 +433,8 @@ public final class EventWriter: Service, Sendable {
         }
     }
 
-    /// Commits a batch and updates the chain head; returns the work of acknowledging it.
-    private func write(_ batch: WriterBatch) -> @Sendable () -> Void {
+    /// Commits a batch and updates the chain head.
+    private func write(_ batch: WriterBatch) -> WrittenBatch {
         let (startHead, lastTimestamp) = state.withLock { ($0.head, $0.lastTimestamp) }
         // Timestamps never go backwards along the chain, even if the wall clock is stepped back.
         let now = max(Timestamp.millis(clock.now()), lastTimestamp)
@@ -392,11 +464,7 @@ public final class EventWriter: Service, Sendable {
             }
             committedCounter.increment(by: result.eventCount)
             batchRecorder.record(result.eventCount)
-            feed.publish(result.head.sequence)
-            return {
-                let committed = CommittedChain(result.chain)
-                for (item, itemOutcome) in zip(batch.items, result.outcomes) { item.complete(itemOutcome, in: committed) }
-            }
+            return WrittenBatch(items: batch.items, outcome: .success(result))
         case .failure(let error):
             let storeError = Self.classify(error)
             let firstFailure: Bool = state.withLock { state in
@@ -411,10 +479,52 @@ public final class EventWriter: Service, Sendable {
                     "Incident store refusing writes",
                     metadata: ["store.path": "\(store.path)", "store.error": "\(error)", "store.batch_items": "\(batch.items.count)"])
             }
-            return {
-                for item in batch.items { item.fail(storeError) }
-            }
+            return WrittenBatch(items: batch.items, outcome: .failure(storeError))
         }
+    }
+
+    /// Resumes a written batch's producers, on the delivery queue. A committed batch of a
+    /// `full` store is first made durable (`durable`: the WAL sync and the commit's ticket);
+    /// followers (`tail`) hear of its events after that, so what they show is on disk.
+    private func acknowledge(_ written: WrittenBatch, durable: (WALSync, Int64)?) {
+        switch written.outcome {
+        case .success(let result):
+            if let (walSync, ticket) = durable {
+                defer { syncFinished(ticket) }
+                do {
+                    try walSync.waitDurable(ticket)
+                } catch {
+                    // Committed, so in the store and on the chain: followers may read it.
+                    feed.publish(result.head.sequence)
+                    for item in written.items { item.fail(error) }
+                    return
+                }
+            }
+            feed.publish(result.head.sequence)
+            let committed = CommittedChain(result.chain)
+            for (item, itemOutcome) in zip(written.items, result.outcomes) { item.complete(itemOutcome, in: committed) }
+        case .failure(let error):
+            for item in written.items { item.fail(error) }
+        }
+    }
+
+    /// Records that the commit with `ticket` is synced (or failed to be), and wakes the writer
+    /// if it waits for that (`WriterState.shouldAwaitSync`).
+    private func syncFinished(_ ticket: Int64) {
+        let wakeWriter: Bool = state.withLock { state in
+            state.lastSyncedTicket = max(state.lastSyncedTicket, ticket)
+            guard state.writerSleeping, state.writerAwaitsSync else { return false }
+            state.writerSleeping = false
+            return true
+        }
+        if wakeWriter { wake.signal() }
+    }
+
+    /// A batch after its transaction: committed (with what it did), or failed as a whole.
+    private struct WrittenBatch: Sendable {
+        let items: [PendingItem]
+        let outcome: Result<BatchResult, StoreError>
+        var committed: Bool { if case .success = outcome { true } else { false } }
     }
 
     private struct BatchResult: Sendable {

@@ -4,6 +4,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     private enum Code: Sendable, Equatable {
         case full(String)
         case writeFailed(String)
+        case notDurable(String)
         case shuttingDown
         case notFound(String)
         case invalid(String)
@@ -20,6 +21,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
     public static func full(_ detail: String) -> StoreError { StoreError(.full(detail)) }
     /// SQLite refused a batch for another reason (I/O error, read-only file).
     public static func writeFailed(_ detail: String) -> StoreError { StoreError(.writeFailed(detail)) }
+    /// The request was committed, but syncing it to disk failed: it may not survive a power
+    /// loss. Not retryable: resubmitting could store it twice.
+    public static func notDurable(_ detail: String) -> StoreError { StoreError(.notDurable(detail)) }
     /// The writer is shutting down and takes no new work.
     public static let shuttingDown = StoreError(.shuttingDown)
     /// A referenced record (incident, event) does not exist.
@@ -41,6 +45,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         }
     }
 
+    /// Committed, but not confirmed on disk (`notDurable`).
+    public var isNotDurable: Bool {
+        if case .notDurable = code { return true }
+        return false
+    }
+
     public var isNotFound: Bool {
         if case .notFound = code { return true }
         return false
@@ -54,6 +64,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case .writeFailed(let detail):
             "incident store write failed (\(detail)); nothing from this request was written — check the "
                 + "state directory's permissions and disk health, then retry"
+        case .notDurable(let detail):
+            "incident store committed this request but could not sync it to disk (\(detail)); it may not survive a "
+                + "power loss — check the disk's health (dmesg), and look the request up (`parleyctl events`) before "
+                + "sending it again"
         case .shuttingDown:
             "incident store is shutting down and accepts no new writes — retry when parleyd is running again"
         case .notFound(let what):

@@ -46,7 +46,7 @@ struct StatusCommand: ParsableCommand {
     /// What the store's `synchronous` mode means for an acknowledged event.
     static func durability(_ synchronous: String) -> String {
         switch synchronous {
-        case "full": "durable (synchronous full: the WAL is synced in every commit)"
+        case "full": "durable (synchronous full: the WAL is synced after every commit, before its events are acknowledged)"
         case "normal": "synchronous normal: the last commits can be lost on power loss"
         default: "synchronous \(synchronous)"
         }
