@@ -108,7 +108,9 @@ public struct IncidentStore: Sendable {
     /// `NORMAL` then, which would leave every commit durable only against a crash of parleyd,
     /// not a power loss, whatever the configuration says. The writer is the pool's one
     /// connection that writes (readers never commit), and it stays open, so setting it once
-    /// holds. Public for `parley-bench`'s raw SQLite phase, which opens its own pool.
+    /// holds; a running `EventWriter` of a `full` store sets it to `NORMAL` and syncs the WAL
+    /// itself before acknowledging (`WALSync`), then sets it back when it stops. Public for
+    /// `parley-bench`'s raw SQLite phase, which opens its own pool.
     public static func applySynchronous(_ mode: StoreOptions.Synchronous, to pool: DatabasePool, path: String) throws {
         let applied: Int?
         do {
