@@ -51,6 +51,18 @@ struct WALSyncTests {
         #expect(target == temp.path + "-wal")
     }
 
+    /// A WAL that cannot be opened is a clear error naming it (the writer then logs it and
+    /// lets SQLite sync inside each commit).
+    @Test func aWALThatCannotBeOpenedIsAClearError() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("parley-no-such-dir-\(UUID().uuidString)/incidents.sqlite").path
+        #expect {
+            _ = try WALSync(storePath: missing, logger: .quiet)
+        } throws: { error in
+            let description = (error as? StoreError)?.description ?? ""
+            return description.contains("\(missing)-wal") && description.contains("No such file or directory")
+        }
+    }
+
     /// A failed sync fails every commit it covered, once, with an error saying the request was
     /// committed but not confirmed; those commits are not synced again (after a failed
     /// `fdatasync` Linux may report the next one as a success without the lost pages). The
