@@ -489,18 +489,18 @@ public final class EventWriter: Service, Sendable {
     private func acknowledge(_ written: WrittenBatch, durable: (WALSync, Int64)?) {
         switch written.outcome {
         case .success(let result):
+            var notDurable: StoreError?
             if let (walSync, ticket) = durable {
-                defer { syncFinished(ticket) }
-                do {
-                    try walSync.waitDurable(ticket)
-                } catch {
-                    // Committed, so in the store and on the chain: followers may read it.
-                    feed.publish(result.head.sequence)
-                    for item in written.items { item.fail(error) }
-                    return
-                }
+                do { try walSync.waitDurable(ticket) } catch { notDurable = error }
+                syncFinished(ticket)
             }
+            // Committed, so in the store and on the chain, even if its sync failed: followers
+            // may read it.
             feed.publish(result.head.sequence)
+            if let notDurable {
+                for item in written.items { item.fail(notDurable) }
+                return
+            }
             let committed = CommittedChain(result.chain)
             for (item, itemOutcome) in zip(written.items, result.outcomes) { item.complete(itemOutcome, in: committed) }
         case .failure(let error):
