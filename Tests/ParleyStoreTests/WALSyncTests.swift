@@ -18,9 +18,16 @@ struct WALSyncTests {
         /// How many of the first syncs report `EIO` instead of syncing (mock: no disk fault can
         /// be made to happen on demand here).
         let failFirst: Int
+        /// Whether each sync waits for a `release` signal before it runs.
+        let held: Bool
+        let release = DispatchSemaphore(value: 0)
 
-        init(failFirst: Int = 0) { self.failFirst = failFirst }
+        init(failFirst: Int = 0, held: Bool = false) {
+            self.failFirst = failFirst
+            self.held = held
+        }
 
+        /// Syncs started so far.
         var count: Int { descriptors.withLock { $0.count } }
 
         func sync(_ descriptor: Int32) -> Int32 {
@@ -28,8 +35,21 @@ struct WALSyncTests {
                 descriptors.append(descriptor)
                 return descriptors.count
             }
+            if held { release.wait() }
             return attempt <= failFirst ? EIO : WALSync.fdatasyncRetrying(descriptor)
         }
+
+        /// Lets every sync from here on run at once.
+        func releaseAll() { for _ in 0..<100 { release.signal() } }
+    }
+
+    /// A writer on a `full` store whose WAL syncs go through `recorder`.
+    private func fullStoreWriter(
+        _ store: IncidentStore, batchMaxEvents: Int, recorder: SyncRecorder, logger: Logger = .quiet
+    ) throws -> EventWriter {
+        try EventWriter(
+            store: store, batchMaxEvents: batchMaxEvents, queueCapacity: 1000, clock: SystemWallClock(),
+            walMarks: .standard, syncFile: recorder.sync, logger: logger)
     }
 
     @Test func oneSyncOfTheWALCoversEveryCommitWrittenBeforeIt() throws {
@@ -101,15 +121,8 @@ struct WALSyncTests {
         let temp = try TemporaryStore()
         defer { temp.remove() }
         let store = try temp.open(StoreOptions(synchronous: .full))
-        let release = DispatchSemaphore(value: 0)
-        let syncsStarted = Atomic<Int>(0)
-        let writer = try EventWriter(
-            store: store, batchMaxEvents: 100, queueCapacity: 1000, clock: SystemWallClock(), walMarks: .standard,
-            syncFile: { descriptor in
-                syncsStarted.add(1, ordering: .relaxed)
-                release.wait()
-                return WALSync.fdatasyncRetrying(descriptor)
-            }, logger: .quiet)
+        let recorder = SyncRecorder(held: true)
+        let writer = try fullStoreWriter(store, batchMaxEvents: 100, recorder: recorder)
         try await withRunningWriter(writer) {
             let acknowledged = Atomic<Bool>(false)
             let append = Task {
@@ -118,7 +131,7 @@ struct WALSyncTests {
                 return event
             }
             let deadline = ContinuousClock.now + .seconds(10)
-            while syncsStarted.load(ordering: .relaxed) == 0 && ContinuousClock.now < deadline {
+            while recorder.count == 0 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(5))
             }
             #expect(try store.lastEvent()?.sequence == 1, "committed before the sync")
@@ -126,14 +139,14 @@ struct WALSyncTests {
             let early = acknowledged.load(ordering: .relaxed)
             #expect(!early, "acknowledged before its commit was synced")
             #expect(writer.committed.latest == 0, "followers told of an event before it was synced")
-            release.signal()
+            recorder.release.signal()
             let event = try await append.value
             #expect(event.sequence == 1)
             #expect(writer.committed.latest == 1)
             // Later batches are synced too; let every sync through from here.
-            for _ in 0..<100 { release.signal() }
+            recorder.releaseAll()
             for index in 2...5 { try await writer.append(draft(index)) }
-            #expect(syncsStarted.load(ordering: .relaxed) >= 2)
+            #expect(recorder.count >= 2)
         }
         #expect(try ChainVerifier.verify(store).intact)
     }
@@ -145,13 +158,8 @@ struct WALSyncTests {
         let temp = try TemporaryStore()
         defer { temp.remove() }
         let store = try temp.open(StoreOptions(synchronous: .full))
-        let release = DispatchSemaphore(value: 0)
-        let writer = try EventWriter(
-            store: store, batchMaxEvents: 10, queueCapacity: 1000, clock: SystemWallClock(), walMarks: .standard,
-            syncFile: { descriptor in
-                release.wait()
-                return WALSync.fdatasyncRetrying(descriptor)
-            }, logger: .quiet)
+        let recorder = SyncRecorder(held: true)
+        let writer = try fullStoreWriter(store, batchMaxEvents: 10, recorder: recorder)
         func committed() throws -> Int64 { try store.lastEvent()?.sequence ?? 0 }
         func waitUntilCommitted(_ sequence: Int64) async throws {
             let deadline = ContinuousClock.now + .seconds(10)
@@ -175,7 +183,7 @@ struct WALSyncTests {
                 for index in 7...16 { group.addTask { try await writer.append(draft(index)) } }
                 try await waitUntilCommitted(16)
                 #expect(try committed() == 16)
-                for _ in 0..<100 { release.signal() }
+                recorder.releaseAll()
                 var acknowledged = 0
                 for try await _ in group { acknowledged += 1 }
                 #expect(acknowledged == 16)
@@ -192,9 +200,7 @@ struct WALSyncTests {
         let store = try temp.open(StoreOptions(synchronous: .full))
         let recorder = SyncRecorder(failFirst: 1)
         let logs = LogCapture()
-        let writer = try EventWriter(
-            store: store, batchMaxEvents: 100, queueCapacity: 1000, clock: SystemWallClock(), walMarks: .standard,
-            syncFile: recorder.sync, logger: logs.logger())
+        let writer = try fullStoreWriter(store, batchMaxEvents: 100, recorder: recorder, logger: logs.logger())
         try await withRunningWriter(writer) {
             await #expect {
                 try await writer.append(draft(1))
