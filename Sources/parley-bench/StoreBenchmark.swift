@@ -5,6 +5,7 @@ import GRDBSQLite
 import Logging
 import ParleyCore
 import ParleyStore
+import Synchronization
 
 /// `parley-bench store`: raw SQLite inserts vs Parley's hash-chained group-commit writer, and
 /// submit-to-acknowledge latency at a paced rate, all in one run. The two throughput phases
@@ -36,6 +37,9 @@ struct StoreBenchmark: AsyncParsableCommand {
     @Option(help: "SQLite synchronous mode: full or normal.")
     var synchronous: String = "full"
 
+    @Option(help: "During (b), submit an emergency event every this many milliseconds and report their latency (0: none).")
+    var emergencyEvery: Int = 10
+
     @Option(help: "Rounds of (a) then (b), each on fresh databases; the medians are reported.")
     var rounds: Int = 3
 
@@ -47,6 +51,7 @@ struct StoreBenchmark: AsyncParsableCommand {
             throw ValidationError("--synchronous must be full or normal")
         }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        guard emergencyEvery >= 0 else { throw ValidationError("--emergency-every must be 0 (none) or more milliseconds") }
         let base = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
         let dir = base.appendingPathComponent("parley-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -65,6 +70,7 @@ struct StoreBenchmark: AsyncParsableCommand {
         // run back to back.
         var rawRates: [Double] = [], writerRates: [Double] = [], ratios: [Double] = []
         var verified: [ChainReport] = []
+        var emergencyLatencies: [Double] = []
         var lastRound: (store: IncidentStore, writer: EventWriter, task: Task<Void, any Error>)?
         for round in 1...rounds {
             let roundDirectory = dir.appendingPathComponent("round-\(round)")
@@ -85,7 +91,8 @@ struct StoreBenchmark: AsyncParsableCommand {
             let writer = try EventWriter(store: store, batchMaxEvents: batch, queueCapacity: max(batch * 4, producers * 2), logger: logger)
             let writerTask = Task { try await writer.run() }
             let writerUsage = ProcessUsage.now()
-            let writerSeconds = try await produce(into: writer, payloads: payloads)
+            let (writerSeconds, emergencies) = try await produce(into: writer, payloads: payloads)
+            emergencyLatencies += emergencies
             let writerCPU = ProcessUsage.now().since(writerUsage, events: events)
             let writerRate = Double(events) / writerSeconds
             let stats = writer.statistics
@@ -115,6 +122,13 @@ struct StoreBenchmark: AsyncParsableCommand {
         print("(a) raw SQLite prepared inserts:       median \(summary(rawRates, "%.0f")) events/s")
         print("(b) Parley writer (hash chain, acked): median \(summary(writerRates, "%.0f")) events/s")
         print("    ratio (b)/(a), median of rounds:   \(summary(ratios, "%.2f"))")
+        if !emergencyLatencies.isEmpty {
+            let sorted = emergencyLatencies.sorted()
+            func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
+            print(String(
+                format: "(d) emergencies during (b), one every %d ms behind its backlog: %d events, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                emergencyEvery, sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? 0) * 1000))
+        }
 
         // (c) Latency at a paced rate: submit-to-acknowledge for every event, on the last
         // round's store.
@@ -148,11 +162,28 @@ struct StoreBenchmark: AsyncParsableCommand {
     }
 
     /// Phase (b)'s producers: `producers` tasks submit all the events; returns the wall time
-    /// until the last acknowledgement.
-    private func produce(into writer: EventWriter, payloads: [JSONValue]) async throws -> Double {
+    /// until the last acknowledgement. Meanwhile (unless `emergencyEvery` is 0) a task of high
+    /// priority submits an emergency event every `emergencyEvery` ms, as a radio's emergency
+    /// alarm arrives in a busy hour; their submit-to-acknowledge latencies are returned too.
+    private func produce(into writer: EventWriter, payloads: [JSONValue]) async throws -> (Double, [Double]) {
         let producerCount = producers
         let total = events
         let perCall = submitBatch
+        let producing = Atomic<Bool>(true)
+        let every = emergencyEvery
+        let prober = Task(priority: .high) { () throws -> [Double] in
+            guard every > 0 else { return [] }
+            let clock = ContinuousClock()
+            var latencies: [Double] = []
+            while producing.load(ordering: .relaxed) {
+                try await clock.sleep(for: .milliseconds(every))
+                let sent = clock.now
+                try await writer.append(
+                    EventDraft(priority: .emergency, kind: "radio.emergency", source: "channel:north", payload: ["probe": .int(Int64(latencies.count))]))
+                latencies.append((clock.now - sent).inSeconds)
+            }
+            return latencies
+        }
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for producer in 0..<producerCount {
@@ -174,7 +205,9 @@ struct StoreBenchmark: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        return (ContinuousClock.now - start).inSeconds
+        let seconds = (ContinuousClock.now - start).inSeconds
+        producing.store(false, ordering: .relaxed)
+        return (seconds, try await prober.value)
     }
 
     private func pacedLatencies(writer: EventWriter) async throws -> [Double] {
