@@ -52,6 +52,9 @@ public final class EventWriter: Service, Sendable {
     /// Checkpoints the WAL beside the writer (`WALCheckpointer`); nil while the writer is not
     /// running, or if its connection could not be opened. Only the writer thread touches it.
     nonisolated(unsafe) private var checkpointer: WALCheckpointer?
+    /// The last commit's restart checkpoint was put off for an emergency (`restartWAL`). Only
+    /// the writer thread touches it.
+    nonisolated(unsafe) private var restartPutOff = false
     private let walMarks: WALCheckpointer.Marks?
     /// How a `full` store's WAL is synced beside the commits (`WALSync`); nil: inside them.
     private let syncFile: WALSync.SyncFile?
@@ -250,7 +253,7 @@ public final class EventWriter: Service, Sendable {
             if hooked {
                 let frames = walLength.frames.exchange(0, ordering: .relaxed)
                 if frames > 0 { checkpointer?.walGrew(to: frames) }
-                if frames >= restartMark { checkpointWAL() }
+                if frames >= restartMark { restartWAL(frames: frames) }
             }
         }
         checkpointer?.stop()
@@ -420,6 +423,7 @@ public final class EventWriter: Service, Sendable {
 
     private func checkpointWAL() {
         walDirty = false
+        restartPutOff = false
         do {
             if let checkpointer {
                 try checkpointer.checkpointNow()
@@ -431,6 +435,19 @@ public final class EventWriter: Service, Sendable {
             walDirty = true
             logger.warning("WAL checkpoint failed; will retry when idle", metadata: ["store.path": "\(store.path)", "store.error": "\(error)"])
         }
+    }
+
+    /// The checkpoint past the restart mark, unless an emergency waits: that is committed first,
+    /// and the checkpoint (which waits for the background one and for the database file's sync)
+    /// follows its commit. Put off once at a time, so that a stream of emergencies cannot let
+    /// the WAL grow without end.
+    private func restartWAL(frames: Int) {
+        if !restartPutOff, state.withLock({ $0.queue.has(.emergency) }) {
+            restartPutOff = true
+            logger.debug("WAL restart put off: an emergency is committed first", metadata: ["store.wal_frames": "\(frames)"])
+            return
+        }
+        checkpointWAL()
     }
 
     /// Commits a batch and updates the chain head.

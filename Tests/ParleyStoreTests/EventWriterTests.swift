@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCore
+import ParleyTestSupport
 import Synchronization
 import Testing
 
@@ -67,6 +68,56 @@ struct EventWriterTests {
         let ordered = events.sorted { $0.sequence < $1.sequence }
         #expect(ordered.first?.kind == "radio.emergency")
         #expect(ordered.map(\.priority) == [.emergency, .routine, .routine, .routine, .admin, .admin, .admin])
+    }
+
+    @Test func emergenciesAreCommittedWithoutTheRoutineBacklogBehindThem() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        // Room for everything in one batch: only the emergency rule splits it.
+        let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
+        let producers = Task {
+            try await withThrowingTaskGroup(of: StoredEvent.self) { group in
+                for index in 0..<50 { group.addTask { try await writer.append(draft(index)) } }
+                for index in 0..<2 { group.addTask { try await writer.append(draft(index, priority: .emergency, kind: "radio.emergency")) } }
+                return try await group.reduce(into: [StoredEvent]()) { $0.append($1) }
+            }
+        }
+        while writer.statistics.backlog < 52 { try await Task.sleep(for: .milliseconds(5)) }
+        let events = try await withRunningWriter(writer) { try await producers.value }
+        let emergencies = events.filter { $0.priority == .emergency }
+        #expect(emergencies.map(\.sequence).sorted() == [1, 2])
+        // The two emergencies in one commit, then the fifty routine events in another.
+        #expect(writer.statistics.committedBatches == 2)
+        #expect(Set(emergencies.map(\.timestampMillis)).count == 1)
+        #expect(try ChainVerifier.verify(store).intact)
+    }
+
+    @Test func anEmergencyWaitingIsCommittedBeforeTheWALRestarts() async throws {
+        let temp = try TemporaryStore()
+        defer { temp.remove() }
+        let store = try temp.open()
+        let log = LogCapture()
+        // A restart checkpoint after every commit; none in the background.
+        let writer = try EventWriter(
+            store: store, batchMaxEvents: 100, queueCapacity: 100, clock: SystemWallClock(),
+            walMarks: WALCheckpointer.Marks(background: 1_000_000, restart: 1), logger: log.logger())
+        let emergency = Mutex<Task<StoredEvent, any Error>?>(nil)
+        let events = try await withRunningWriter(writer) {
+            // The first batch's operation submits an emergency and returns once it is queued, so
+            // it waits when that batch's commit passes the restart mark.
+            _ = try await writer.perform(priority: .routine) { _, _ -> ((), [EventDraft]) in
+                emergency.withLock { $0 = Task { try await writer.append(draft(1, priority: .emergency, kind: "radio.emergency")) } }
+                let deadline = Date(timeIntervalSinceNow: 10)
+                while writer.statistics.backlog == 0 && Date() < deadline { usleep(1000) }
+                return ((), [draft(0)])
+            }
+            return [try await emergency.withLock { $0! }.value, try await writer.append(draft(2))]
+        }
+        #expect(events.map(\.sequence) == [2, 3])
+        // Put off once, for the emergency; the restarts after its commit and the next one ran.
+        #expect(log.count("WAL restart put off: an emergency is committed first") == 1)
+        #expect(try ChainVerifier.verify(store).intact)
     }
 
     @Test func producersWaitWhenTheBacklogIsFullAndNothingIsShed() async throws {

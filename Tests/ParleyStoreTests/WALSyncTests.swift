@@ -152,7 +152,8 @@ struct WALSyncTests {
     }
 
     /// While a sync is in flight the writer commits again only for a whole batch or an
-    /// emergency: a few routine events wait for the sync and go into one fuller commit after it.
+    /// emergency (alone): a few routine events wait for the sync and go into one fuller commit
+    /// after it.
     /// The syncs here are held by the test, then run as real `fdatasync`s.
     @Test func whileASyncIsInFlightOnlyAWholeBatchOrAnEmergencyIsCommitted() async throws {
         let temp = try TemporaryStore()
@@ -173,22 +174,27 @@ struct WALSyncTests {
                 for index in 2...5 { group.addTask { try await writer.append(draft(index)) } }
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(try committed() == 1, "routine events were committed in a batch of their own while the sync ran")
-                // An emergency goes ahead, first, with the routine events queued behind it.
+                // An emergency goes ahead, first and in a commit of its own: the routine events
+                // go on waiting for the sync.
                 group.addTask { try await writer.append(draft(6, priority: .emergency)) }
-                try await waitUntilCommitted(6)
-                #expect(try committed() == 6)
+                try await waitUntilCommitted(2)
                 let second = try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT priority FROM events WHERE sequence = 2") }
                 #expect(second == "emergency")
-                // So does a whole batch (ten events).
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try committed() == 2, "routine events were committed with the emergency, or alone while the sync ran")
+                // So does a whole batch: ten of the fourteen routine events now queued, oldest
+                // first; the four left over wait.
                 for index in 7...16 { group.addTask { try await writer.append(draft(index)) } }
-                try await waitUntilCommitted(16)
-                #expect(try committed() == 16)
+                try await waitUntilCommitted(12)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try committed() == 12)
                 recorder.releaseAll()
                 var acknowledged = 0
                 for try await _ in group { acknowledged += 1 }
                 #expect(acknowledged == 16)
             }
         }
+        #expect(try store.lastEvent()?.sequence == 16)
         #expect(try ChainVerifier.verify(store).intact)
     }
 
