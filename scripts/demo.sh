@@ -77,7 +77,11 @@ stop_all() {
   kill -TERM "${sims[@]}" $daemon 2>/dev/null
   wait "${sims[@]}" $daemon 2>/dev/null
 }
-trap stop_all INT TERM EXIT
+# Ctrl-C or SIGTERM ends the script (and the dispatcher loop below) at once; leaving runs
+# stop_all, which stops the simulators and parleyd.
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 for _ in $(seq 1 100); do
   [ -S demo-state/control.sock ] && break
