@@ -48,22 +48,29 @@ struct EventWriterTests {
         #expect(try ChainVerifier.verify(store).intact)
     }
 
+    /// Submits `drafts` at once to a writer that does not run yet, and returns (their producers)
+    /// once all are queued: the writer then starts with a backlog to order.
+    private func queueBacklog(_ drafts: [EventDraft], on writer: EventWriter) async throws -> Task<[StoredEvent], any Error> {
+        let producers = Task {
+            try await withThrowingTaskGroup(of: StoredEvent.self) { group in
+                for draft in drafts { group.addTask { try await writer.append(draft) } }
+                return try await group.reduce(into: [StoredEvent]()) { $0.append($1) }
+            }
+        }
+        while writer.statistics.backlog < drafts.count { try await Task.sleep(for: .milliseconds(5)) }
+        return producers
+    }
+
     @Test func aBacklogIsWrittenEmergencyFirst() async throws {
         let temp = try TemporaryStore()
         defer { temp.remove() }
         let store = try temp.open()
         // Batches of one, so the order of commits is the order of service.
         let writer = try EventWriter(store: store, batchMaxEvents: 1, logger: .quiet)
-        // Queue work before the writer runs, so there is a backlog to order.
-        let producers = Task {
-            try await withThrowingTaskGroup(of: StoredEvent.self) { group in
-                for index in 0..<3 { group.addTask { try await writer.append(draft(index, priority: .admin)) } }
-                for index in 0..<3 { group.addTask { try await writer.append(draft(index, priority: .routine)) } }
-                group.addTask { try await writer.append(draft(99, priority: .emergency, kind: "radio.emergency")) }
-                return try await group.reduce(into: [StoredEvent]()) { $0.append($1) }
-            }
-        }
-        while writer.statistics.backlog < 7 { try await Task.sleep(for: .milliseconds(5)) }
+        let producers = try await queueBacklog(
+            (0..<3).map { draft($0, priority: .admin) } + (0..<3).map { draft($0, priority: .routine) }
+                + [draft(99, priority: .emergency, kind: "radio.emergency")],
+            on: writer)
         let events = try await withRunningWriter(writer) { try await producers.value }
         let ordered = events.sorted { $0.sequence < $1.sequence }
         #expect(ordered.first?.kind == "radio.emergency")
@@ -76,14 +83,8 @@ struct EventWriterTests {
         let store = try temp.open()
         // Room for everything in one batch: only the emergency rule splits it.
         let writer = try EventWriter(store: store, batchMaxEvents: 100, logger: .quiet)
-        let producers = Task {
-            try await withThrowingTaskGroup(of: StoredEvent.self) { group in
-                for index in 0..<50 { group.addTask { try await writer.append(draft(index)) } }
-                for index in 0..<2 { group.addTask { try await writer.append(draft(index, priority: .emergency, kind: "radio.emergency")) } }
-                return try await group.reduce(into: [StoredEvent]()) { $0.append($1) }
-            }
-        }
-        while writer.statistics.backlog < 52 { try await Task.sleep(for: .milliseconds(5)) }
+        let producers = try await queueBacklog(
+            (0..<50).map { draft($0) } + (0..<2).map { draft($0, priority: .emergency, kind: "radio.emergency") }, on: writer)
         let events = try await withRunningWriter(writer) { try await producers.value }
         let emergencies = events.filter { $0.priority == .emergency }
         #expect(emergencies.map(\.sequence).sorted() == [1, 2])
