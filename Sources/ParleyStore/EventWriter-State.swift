@@ -37,14 +37,19 @@ struct WriterState: ~Copyable {
     /// the last one, and the events arriving meanwhile go into a fuller batch after the sync,
     /// as when the sync was part of the commit: fewer, fuller commits write fewer WAL pages.
     func shouldAwaitSync(batchMaxEvents: Int) -> Bool {
-        lastSyncedTicket < lastCommitTicket && !shuttingDown && queue.count < batchMaxEvents
-            && !queue.has(.emergency)
+        lastSyncedTicket < lastCommitTicket && !shuttingDown && !commitsBesideSync(batchMaxEvents: batchMaxEvents)
     }
 
-    /// Whether `item`, just queued, should wake the sleeping writer: any work wakes a writer
-    /// waiting for work; one waiting for a sync wakes for a whole batch or an emergency.
-    func wakes(for item: PendingItem, batchMaxEvents: Int) -> Bool {
-        writerSleeping && (!writerAwaitsSync || queue.count >= batchMaxEvents || item.priority == .emergency)
+    /// Whether work just queued should wake the sleeping writer: any work wakes a writer
+    /// waiting for work; one waiting for a sync wakes when it no longer should wait.
+    func wakesWriter(batchMaxEvents: Int) -> Bool {
+        writerSleeping && (!writerAwaitsSync || commitsBesideSync(batchMaxEvents: batchMaxEvents))
+    }
+
+    /// A whole batch, or an emergency, is queued: the writer commits without waiting for the
+    /// WAL sync in flight.
+    private func commitsBesideSync(batchMaxEvents: Int) -> Bool {
+        queue.count >= batchMaxEvents || queue.has(.emergency)
     }
 
     /// Takes items worth up to `maxEvents` events (at least one item), most urgent first,

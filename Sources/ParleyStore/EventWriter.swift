@@ -165,7 +165,7 @@ public final class EventWriter: Service, Sendable {
                 return .queued
             }
             state.queue.insert(item)
-            guard state.wakes(for: item, batchMaxEvents: self.batchMaxEvents) else { return .queued }
+            guard state.wakesWriter(batchMaxEvents: self.batchMaxEvents) else { return .queued }
             state.writerSleeping = false
             return .queuedWakeWriter
         }
