@@ -123,27 +123,20 @@ struct StoreBenchmark: AsyncParsableCommand {
         print("(b) Parley writer (hash chain, acked): median \(summary(writerRates, "%.0f")) events/s")
         print("    ratio (b)/(a), median of rounds:   \(summary(ratios, "%.2f"))")
         if !emergencyLatencies.isEmpty {
-            let sorted = emergencyLatencies.sorted()
-            func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-            print(String(
-                format: "(d) emergencies during (b), one every %d ms behind its backlog: %d events, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                emergencyEvery, sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? 0) * 1000))
+            print("(d) emergencies during (b), one every \(emergencyEvery) ms behind its backlog: \(Latencies(emergencyLatencies))")
         }
 
         // (c) Latency at a paced rate: submit-to-acknowledge for every event, on the last
         // round's store.
         guard let (store, writer, writerTask) = lastRound else { return }
-        let latencies = try await pacedLatencies(writer: writer)
-        let sorted = latencies.sorted()
-        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-        print(String(format: "(c) paced %d events/s for %.0f s: %d events, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                     rate, seconds, sorted.count, percentile(0.5), percentile(0.99), (sorted.last ?? 0) * 1000))
+        let latencies = Latencies(try await pacedLatencies(writer: writer))
+        print(String(format: "(c) paced %d events/s for %.0f s: ", rate, seconds) + "\(latencies)")
 
         writer.beginShutdown()
         try await writerTask.value
         verified.append(try ChainVerifier.verify(store))
         try store.close()
-        let p99 = percentile(0.99)
+        let p99 = latencies.milliseconds(at: 0.99)
         let verdicts = [
             ("writer median ≥ 150,000 events/s", median(writerRates) >= 150_000),
             ("ratio median ≥ 0.70", median(ratios) >= 0.7),
@@ -235,6 +228,23 @@ struct StoreBenchmark: AsyncParsableCommand {
                 tick += 1
             }
             return try await group.reduce(into: [Double]()) { $0.append($1) }
+        }
+    }
+
+    /// Submit-to-acknowledge latencies of one phase, summarised as the bench prints them.
+    private struct Latencies: CustomStringConvertible {
+        private let sorted: [Double]
+
+        init(_ seconds: [Double]) { sorted = seconds.sorted() }
+
+        /// The latency at `fraction` of the way through the sorted samples, in milliseconds.
+        func milliseconds(at fraction: Double) -> Double {
+            sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] * 1000
+        }
+
+        var description: String {
+            String(format: "%d events, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                   sorted.count, milliseconds(at: 0.5), milliseconds(at: 0.99), (sorted.last ?? 0) * 1000)
         }
     }
 
